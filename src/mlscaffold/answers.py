@@ -1,0 +1,285 @@
+"""Questions, answers and the answers file.
+
+Questions come from a template's `copier.yml` (typed, with defaults, choices,
+validators and help). mlscaffold asks them itself, so `-d KEY=VALUE`, an answers
+file, `--defaults` and the terminal prompt all go through one validation. Answers
+are data: they are never rendered as templates; only the template's own defaults
+and validators are.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2.sandbox import SandboxedEnvironment
+
+from .errors import InvalidAnswer, UsageError
+
+ANSWERS_FILE = ".mlscaffold-answers.yml"
+TRUE_WORDS = {"true", "yes", "y", "1", "on"}
+FALSE_WORDS = {"false", "no", "n", "0", "off"}
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of a template's copier.yml."""
+
+    name: str
+    type: str = "str"
+    default: Any = None
+    help: str = ""
+    choices: tuple[tuple[str, Any], ...] = ()
+    validator: str = ""
+    when: Any = True
+
+    @property
+    def computed(self) -> bool:
+        """`when: false` values are derived by the template, never asked nor recorded."""
+        return self.when is False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "type": self.type,
+            "default": self.default,
+            "choices": [value for _, value in self.choices],
+            "help": self.help,
+        }
+
+
+@dataclass(frozen=True)
+class AnswersRecord:
+    """What the answers file at a project's root records."""
+
+    template: str
+    version: str
+    source: str
+    answers: dict[str, Any] = field(default_factory=dict)
+
+
+def _regex_search(value: str, pattern: str) -> str | None:
+    match = re.search(pattern, str(value))
+    return match.group(0) if match else None
+
+
+def _strftime(fmt: str) -> str:
+    return time.strftime(fmt)
+
+
+_ENV = SandboxedEnvironment(keep_trailing_newline=False)
+_ENV.filters["regex_search"] = _regex_search
+_ENV.filters["strftime"] = _strftime
+
+
+def _render(source: str, context: Mapping[str, Any]) -> str:
+    return _ENV.from_string(source).render(**context)
+
+
+def load_questions(copier_files: Iterable[Path]) -> list[Question]:
+    """The questions of one or more copier.yml files, in order; later files add or override."""
+    merged: dict[str, Question] = {}
+    for path in copier_files:
+        spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for name, value in spec.items():
+            if name.startswith("_"):
+                continue
+            merged[name] = _question(name, value)
+    return list(merged.values())
+
+
+def _question(name: str, spec: Any) -> Question:
+    if not isinstance(spec, dict):
+        return Question(name=name, type=_type_of(spec), default=spec)
+    choices = spec.get("choices") or ()
+    if isinstance(choices, dict):
+        pairs = tuple((str(label), value) for label, value in choices.items())
+    else:
+        pairs = tuple((str(value), value) for value in choices)
+    return Question(
+        name=name,
+        type=spec.get("type", _type_of(spec.get("default"))),
+        default=spec.get("default"),
+        help=str(spec.get("help", "")).strip(),
+        choices=pairs,
+        validator=str(spec.get("validator", "")),
+        when=spec.get("when", True),
+    )
+
+
+def _type_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, (list, dict)):
+        return "yaml"
+    return "str"
+
+
+def parse_data(items: Iterable[str]) -> dict[str, str]:
+    """`-d KEY=VALUE` options as a dict; a malformed one is an error that shows the form."""
+    data: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip().isidentifier():
+            raise UsageError(f"malformed -d {item!r}", "use -d KEY=VALUE, e.g. -d task=regression")
+        data[key.strip()] = value
+    return data
+
+
+def cast(question: Question, value: Any) -> Any:
+    """Convert a value (a string from the command line, or YAML data) to the question's type."""
+    kind = question.type
+    try:
+        if kind == "bool":
+            if isinstance(value, bool):
+                return value
+            word = str(value).strip().lower()
+            if word in TRUE_WORDS | FALSE_WORDS:
+                return word in TRUE_WORDS
+            raise ValueError(value)
+        if kind == "int":
+            if isinstance(value, bool):
+                raise ValueError(value)
+            return int(value)
+        if kind == "float":
+            return float(value)
+        if kind in {"yaml", "json"}:
+            return yaml.safe_load(value) if isinstance(value, str) else value
+        return str(value)
+    except (TypeError, ValueError, yaml.YAMLError) as error:
+        raise InvalidAnswer(
+            f"{question.name}={value!r} is not a valid {kind}",
+            f"pass -d {question.name}=<{kind}>",
+        ) from error
+
+
+def validate(question: Question, value: Any, context: Mapping[str, Any]) -> None:
+    """Check choices and the template's validator; raise InvalidAnswer saying the rule."""
+    if question.choices and value not in [choice for _, choice in question.choices]:
+        allowed = ", ".join(str(choice) for _, choice in question.choices)
+        raise InvalidAnswer(
+            f"{question.name}={value!r} is not one of the choices",
+            f"use one of: {allowed}",
+        )
+    if question.validator:
+        message = _render(question.validator, {**context, question.name: value}).strip()
+        if message:
+            raise InvalidAnswer(f"{question.name}={value!r} {message}", f"pass a valid -d {question.name}=...")
+
+
+def default_value(question: Question, context: Mapping[str, Any]) -> Any:
+    """The question's default, rendered against the answers so far when it is a template."""
+    default = question.default
+    if isinstance(default, str) and ("{{" in default or "{%" in default):
+        default = _render(default, context)
+    elif isinstance(default, (list, dict)):
+        return default
+    return None if default is None else cast(question, default)
+
+
+def is_asked(question: Question, context: Mapping[str, Any]) -> bool:
+    when = question.when
+    if isinstance(when, str):
+        return _render(when, context).strip().lower() not in FALSE_WORDS | {""}
+    return bool(when)
+
+
+Ask = Callable[[Question, Any, "str | None"], Any]
+
+
+def resolve(
+    questions: list[Question],
+    given: Mapping[str, Any],
+    *,
+    use_defaults: bool,
+    ask: Ask | None = None,
+) -> dict[str, Any]:
+    """Every question's value: given, else its default (`use_defaults` or no prompt), else asked.
+
+    Computed (`when: false`) values are included, so the caller can pass them to the
+    renderer; `recorded_answers` drops them again before they are written down.
+    """
+    names = {question.name for question in questions}
+    unknown = sorted(set(given) - names)
+    if unknown:
+        asked = ", ".join(q.name for q in questions if not q.computed)
+        raise UsageError(f"unknown question(s): {', '.join(unknown)}", f"this template asks: {asked}")
+    values: dict[str, Any] = {}
+    for question in questions:
+        if question.name in given and not question.computed:
+            value = cast(question, given[question.name])
+            validate(question, value, values)
+        elif question.computed or use_defaults or ask is None or not is_asked(question, values):
+            value = default_value(question, values)
+            if not question.computed:
+                validate(question, value, values)
+        else:
+            value = _ask_until_valid(question, default_value(question, values), values, ask)
+        values[question.name] = value
+    return values
+
+
+def _ask_until_valid(question: Question, default: Any, values: Mapping[str, Any], ask: Ask) -> Any:
+    error: str | None = None
+    while True:
+        try:
+            value = cast(question, ask(question, default, error))
+            validate(question, value, values)
+            return value
+        except InvalidAnswer as invalid:
+            error = str(invalid)
+
+
+def recorded_answers(questions: list[Question], values: Mapping[str, Any]) -> dict[str, Any]:
+    """The values worth writing down: everything but computed ones."""
+    return {q.name: values[q.name] for q in questions if not q.computed and q.name in values}
+
+
+def read_answers_input(path: Path) -> dict[str, Any]:
+    """Answers given as a YAML file: a plain mapping, or another project's answers file."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise UsageError(f"cannot read answers file {path}: {error}", "pass a YAML mapping of answers") from error
+    if not isinstance(data, dict):
+        raise UsageError(f"answers file {path} is not a mapping", "write one KEY: VALUE per line")
+    answers = data.get("answers", data)
+    return {key: value for key, value in answers.items() if not str(key).startswith("_")}
+
+
+def write_record(project: Path, record: AnswersRecord) -> Path:
+    path = project / ANSWERS_FILE
+    header = (
+        "# Written by mlscaffold: the template this project was generated from and your answers.\n"
+        "# `mlscaffold update` reads it; change answers with `mlscaffold update -d KEY=VALUE`.\n"
+    )
+    body = {
+        "template": record.template,
+        "version": record.version,
+        "source": record.source,
+        "answers": record.answers,
+    }
+    path.write_text(header + yaml.safe_dump(body, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def read_record(project: Path) -> AnswersRecord:
+    path = project / ANSWERS_FILE
+    if not path.is_file():
+        raise UsageError(f"{project} has no {ANSWERS_FILE}", "run this in a project made by `mlscaffold new`")
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return AnswersRecord(
+        template=data["template"],
+        version=str(data["version"]),
+        source=data.get("source", "builtin"),
+        answers=dict(data.get("answers") or {}),
+    )

@@ -1,0 +1,96 @@
+"""The built-in templates and their catalog entries.
+
+Reads each template's `template.toml` with the standard library only: `mlscaffold list`
+must stay fast, so nothing here imports copier, cookiecutter or GitPython.
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import TemplateNotFound
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+BASE_NAME = "_base"
+
+
+@dataclass(frozen=True)
+class Template:
+    """One built-in template: its catalog entry and where its files are."""
+
+    name: str
+    alias: str
+    specialization: str
+    description: str
+    frameworks: tuple[str, ...]
+    dataset: str
+    cpu_training_time: str
+    produces: str
+    path: Path = field(compare=False)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "alias": self.alias,
+            "specialization": self.specialization,
+            "description": self.description,
+            "frameworks": list(self.frameworks),
+            "dataset": self.dataset,
+            "cpu_training_time": self.cpu_training_time,
+        }
+
+
+def templates_root() -> Path:
+    """The templates folder: inside the installed wheel, or at the top of a source checkout."""
+    packaged = Path(__file__).parent / "templates"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "templates"
+
+
+def base_path() -> Path:
+    return templates_root() / BASE_NAME
+
+
+def load_template(path: Path) -> Template:
+    meta = tomllib.loads((path / "template.toml").read_text(encoding="utf-8"))
+    return Template(
+        name=meta["name"],
+        alias=meta["alias"],
+        specialization=meta["specialization"],
+        description=meta["description"],
+        frameworks=tuple(meta["frameworks"]),
+        dataset=meta["dataset"],
+        cpu_training_time=meta["cpu_training_time"],
+        produces=meta["produces"],
+        path=path,
+    )
+
+
+def builtin_templates() -> list[Template]:
+    """Every built-in template, sorted by name."""
+    root = templates_root()
+    found = [load_template(entry.parent) for entry in root.glob("*/template.toml")]
+    return sorted(found, key=lambda template: template.name)
+
+
+def find_template(name: str) -> Template:
+    """A built-in template by name or alias; the error suggests the closest match."""
+    templates = builtin_templates()
+    for template in templates:
+        if name in (template.name, template.alias):
+            return template
+    known = [t.name for t in templates] + [t.alias for t in templates]
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    names = ", ".join(f"{t.name} ({t.alias})" for t in templates)
+    raise TemplateNotFound(
+        f"unknown template {name!r}", f"{hint}run `mlscaffold list`; built-in: {names}"
+    )

@@ -1,0 +1,178 @@
+"""The `mlscaffold` command: parse arguments, call one library function, print the result.
+
+Exit codes: 0 success, 1 error, 2 bad input, 4 push failed (project kept), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from . import __version__, catalog
+from .errors import MlscaffoldError
+
+app = typer.Typer(
+    name="mlscaffold",
+    help="Generate ready-to-run machine-learning portfolio projects, and keep them up to date.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"mlscaffold {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    ] = False,
+) -> None:
+    """Generate ready-to-run machine-learning portfolio projects, and keep them up to date."""
+
+
+@app.command("list")
+def list_templates(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Show the templates: one per specialization."""
+    templates = catalog.builtin_templates()
+    if as_json:
+        out.print_json(json.dumps([template.as_dict() for template in templates]))
+        return
+    from rich.table import Table
+
+    table = Table(title="mlscaffold templates", title_justify="left")
+    for column in ("template", "alias", "specialization", "description", "frameworks", "data", "CPU time"):
+        table.add_column(column, overflow="fold")
+    for t in templates:
+        table.add_row(
+            t.name, t.alias, t.specialization, t.description, ", ".join(t.frameworks), t.dataset, t.cpu_training_time
+        )
+    out.print(table)
+    out.print("Create one with: mlscaffold new TEMPLATE DEST  (TEMPLATE is a name or an alias)")
+
+
+@app.command()
+def info(
+    template: Annotated[str, typer.Argument(help="Template name or alias.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show a template's questions and what it produces."""
+    from .answers import load_questions
+    from .render import copier_files
+
+    found = catalog.find_template(template)
+    questions = [q for q in load_questions(copier_files(found)) if not q.computed]
+    if as_json:
+        payload = {**found.as_dict(), "produces": found.produces, "questions": [q.as_dict() for q in questions]}
+        out.print_json(json.dumps(payload, default=str))
+        return
+    from rich.table import Table
+
+    out.print(f"[bold]{found.name}[/] ({found.alias}): {found.description}\n")
+    out.print(found.produces + "\n")
+    table = Table(title="questions (answer with -d NAME=VALUE)", title_justify="left")
+    for column in ("name", "type", "default", "choices", "help"):
+        table.add_column(column, overflow="fold")
+    for q in questions:
+        choices = ", ".join(str(value) for _, value in q.choices)
+        table.add_row(q.name, q.type, str(q.default), choices, q.help)
+    out.print(table)
+
+
+def _prompt(question: Any, default: Any, error: str | None) -> Any:
+    from rich.prompt import Prompt
+
+    if error:
+        err.print(f"[red]{error}[/]")
+    choices = [str(value) for _, value in question.choices] or None
+    shown = "" if default is None else str(default).lower() if isinstance(default, bool) else str(default)
+    return Prompt.ask(f"{question.help or question.name} [dim]({question.name})[/]", default=shown, choices=choices)
+
+
+@app.command()
+def new(
+    template: Annotated[str, typer.Argument(help="Template name or alias (see `mlscaffold list`).")],
+    dest: Annotated[Path, typer.Argument(help="Folder to create; must be missing or empty.")],
+    data: Annotated[
+        list[str] | None, typer.Option("--data", "-d", help="An answer, as KEY=VALUE (repeatable).")
+    ] = None,
+    answers_file: Annotated[
+        Path | None, typer.Option("--answers-file", help="YAML file of answers (KEY: VALUE).")
+    ] = None,
+    defaults: Annotated[bool, typer.Option("--defaults", help="Use defaults for every unanswered question.")] = False,
+    no_git: Annotated[bool, typer.Option("--no-git", help="Do not create a git repository.")] = False,
+    remote: Annotated[str | None, typer.Option("--remote", help="Set this URL as the `origin` remote.")] = None,
+    push: Annotated[bool, typer.Option("--push", help="Push main to the remote after the first commit.")] = False,
+) -> None:
+    """Generate a project from a template into DEST, with a git repository and a first commit."""
+    from .scaffold import new_project
+
+    interactive = not defaults and sys.stdin.isatty()
+    project = new_project(
+        template,
+        dest,
+        data=data or [],
+        answers_file=answers_file,
+        use_defaults=defaults or not interactive,
+        git=not no_git,
+        remote=remote,
+        push=push,
+        ask=_prompt if interactive else None,
+    )
+    package = project.answers["package_name"]
+    out.print(f"[green]Created[/] {project.path} from {project.template} {project.version}")
+    if project.commit:
+        who = project.commit.identity
+        out.print(f"git: branch main, commit {project.commit.sha[:8]} by {who.name} <{who.email}>")
+        if project.commit.fallback:
+            out.print(
+                "[yellow]No git identity is configured, so the commit uses the author answers.[/] "
+                'Set yours with: git config --global user.name "Your Name" && '
+                "git config --global user.email you@example.com"
+            )
+    if project.pushed:
+        out.print(f"Pushed main to {remote}")
+    out.print(
+        f"Next: cd {project.path} && python -m venv .venv && . .venv/bin/activate && "
+        f'pip install -e ".[dev]" && {package} train',
+        markup=False,
+    )
+
+
+def main() -> None:
+    """Console entry point: user errors become one line on stderr and an exit code."""
+    try:
+        app(standalone_mode=False)
+    except MlscaffoldError as error:
+        err.print(f"[red]error:[/] {error}", markup=True)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        err.print("interrupted: nothing was written")
+        sys.exit(130)
+    except Exception as error:
+        import click
+
+        if isinstance(error, click.exceptions.Abort):
+            err.print("interrupted: nothing was written")
+            sys.exit(130)
+        if isinstance(error, click.ClickException):
+            error.show()
+            sys.exit(error.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()
