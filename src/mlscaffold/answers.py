@@ -9,6 +9,7 @@ and validators are.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -81,12 +82,24 @@ def _render(source: str, context: Mapping[str, Any]) -> str:
     return _ENV.from_string(source).render(**context)
 
 
+# libyaml's parser when present: pure-Python YAML parsing is a visible part of `new`.
+YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@functools.lru_cache(maxsize=32)
+def read_yaml(path: Path) -> dict[str, Any]:
+    """A YAML mapping file, parsed once per process (copier.yml is read by several steps)."""
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=YamlLoader) or {}
+    if not isinstance(data, dict):
+        raise UsageError(f"{path} is not a YAML mapping", "fix the file")
+    return data
+
+
 def load_questions(copier_files: Iterable[Path]) -> list[Question]:
     """The questions of one or more copier.yml files, in order; later files add or override."""
     merged: dict[str, Question] = {}
     for path in copier_files:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for name, value in spec.items():
+        for name, value in read_yaml(path).items():
             if name.startswith("_"):
                 continue
             merged[name] = _question(name, value)
@@ -173,7 +186,9 @@ def validate(question: Question, value: Any, context: Mapping[str, Any]) -> None
     if question.validator:
         message = _render(question.validator, {**context, question.name: value}).strip()
         if message:
-            raise InvalidAnswer(f"{question.name}={value!r} {message}", f"pass a valid -d {question.name}=...")
+            raise InvalidAnswer(
+                f"{question.name}={value!r} {message}", f"pass a valid -d {question.name}=..."
+            )
 
 
 def default_value(question: Question, context: Mapping[str, Any]) -> Any:
@@ -247,9 +262,11 @@ def recorded_answers(questions: list[Question], values: Mapping[str, Any]) -> di
 def read_answers_input(path: Path) -> dict[str, Any]:
     """Answers given as a YAML file: a plain mapping, or another project's answers file."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=YamlLoader) or {}
     except (OSError, yaml.YAMLError) as error:
-        raise UsageError(f"cannot read answers file {path}: {error}", "pass a YAML mapping of answers") from error
+        raise UsageError(
+            f"cannot read answers file {path}: {error}", "pass a YAML mapping of answers"
+        ) from error
     if not isinstance(data, dict):
         raise UsageError(f"answers file {path} is not a mapping", "write one KEY: VALUE per line")
     answers = data.get("answers", data)
@@ -276,7 +293,7 @@ def read_record(project: Path) -> AnswersRecord:
     path = project / ANSWERS_FILE
     if not path.is_file():
         raise UsageError(f"{project} has no {ANSWERS_FILE}", "run this in a project made by `mlscaffold new`")
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=YamlLoader) or {}
     return AnswersRecord(
         template=data["template"],
         version=str(data["version"]),

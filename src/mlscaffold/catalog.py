@@ -91,6 +91,4 @@ def find_template(name: str) -> Template:
     close = difflib.get_close_matches(name, known, n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
     names = ", ".join(f"{t.name} ({t.alias})" for t in templates)
-    raise TemplateNotFound(
-        f"unknown template {name!r}", f"{hint}run `mlscaffold list`; built-in: {names}"
-    )
+    raise TemplateNotFound(f"unknown template {name!r}", f"{hint}run `mlscaffold list`; built-in: {names}")

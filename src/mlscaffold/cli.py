@@ -58,7 +58,13 @@ def list_templates(
         table.add_column(column, overflow="fold")
     for t in templates:
         table.add_row(
-            t.name, t.alias, t.specialization, t.description, ", ".join(t.frameworks), t.dataset, t.cpu_training_time
+            t.name,
+            t.alias,
+            t.specialization,
+            t.description,
+            ", ".join(t.frameworks),
+            t.dataset,
+            t.cpu_training_time,
         )
     out.print(table)
     out.print("Create one with: mlscaffold new TEMPLATE DEST  (TEMPLATE is a name or an alias)")
@@ -76,7 +82,11 @@ def info(
     found = catalog.find_template(template)
     questions = [q for q in load_questions(copier_files(found)) if not q.computed]
     if as_json:
-        payload = {**found.as_dict(), "produces": found.produces, "questions": [q.as_dict() for q in questions]}
+        payload = {
+            **found.as_dict(),
+            "produces": found.produces,
+            "questions": [q.as_dict() for q in questions],
+        }
         out.print_json(json.dumps(payload, default=str))
         return
     from rich.table import Table
@@ -99,7 +109,9 @@ def _prompt(question: Any, default: Any, error: str | None) -> Any:
         err.print(f"[red]{error}[/]")
     choices = [str(value) for _, value in question.choices] or None
     shown = "" if default is None else str(default).lower() if isinstance(default, bool) else str(default)
-    return Prompt.ask(f"{question.help or question.name} [dim]({question.name})[/]", default=shown, choices=choices)
+    return Prompt.ask(
+        f"{question.help or question.name} [dim]({question.name})[/]", default=shown, choices=choices
+    )
 
 
 @app.command()
@@ -112,10 +124,16 @@ def new(
     answers_file: Annotated[
         Path | None, typer.Option("--answers-file", help="YAML file of answers (KEY: VALUE).")
     ] = None,
-    defaults: Annotated[bool, typer.Option("--defaults", help="Use defaults for every unanswered question.")] = False,
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="Use defaults for every unanswered question.")
+    ] = False,
     no_git: Annotated[bool, typer.Option("--no-git", help="Do not create a git repository.")] = False,
-    remote: Annotated[str | None, typer.Option("--remote", help="Set this URL as the `origin` remote.")] = None,
-    push: Annotated[bool, typer.Option("--push", help="Push main to the remote after the first commit.")] = False,
+    remote: Annotated[
+        str | None, typer.Option("--remote", help="Set this URL as the `origin` remote.")
+    ] = None,
+    push: Annotated[
+        bool, typer.Option("--push", help="Push main to the remote after the first commit.")
+    ] = False,
 ) -> None:
     """Generate a project from a template into DEST, with a git repository and a first commit."""
     from .scaffold import new_project

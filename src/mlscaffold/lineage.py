@@ -79,7 +79,9 @@ def init_and_commit(project: Path, message: str, fallback: Identity) -> Commit:
             repo.git.commit("--quiet", "--no-verify", "-m", message)
         return Commit(sha=repo.head.commit.hexsha, identity=who, fallback=used_fallback)
     except git.GitCommandError as error:
-        raise GitError(f"git failed: {error.stderr.strip() or error}", "check your git installation") from error
+        raise GitError(
+            f"git failed: {error.stderr.strip() or error}", "check your git installation"
+        ) from error
 
 
 def add_remote(project: Path, url: str) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from .answers import read_yaml
 from .catalog import Template, base_path
 from .errors import TemplateError
 
@@ -24,20 +25,22 @@ def copier_files(template: Template) -> list[Path]:
     return [base_path() / COPIER_FILE, template.path / COPIER_FILE]
 
 
-def compose(template: Template, into: Path) -> Path:
+def compose(template: Template, into: Path, *, questions: bool = True) -> Path:
     """Lay `_base/` and the specialization into one copier template folder at `into`.
 
     The specialization's files win where both have one; the questions are the base's
-    followed by the specialization's, and the exclusions are joined.
+    followed by the specialization's, and the exclusions are joined. With
+    `questions=False` only copier's settings are kept: mlscaffold has already asked and
+    validated every question, and copier gets the answers as data.
     """
     shutil.copytree(base_path(), into, ignore=IGNORED, dirs_exist_ok=True)
     shutil.copytree(template.path, into, ignore=IGNORED, dirs_exist_ok=True)
     merged: dict[str, Any] = {}
     exclude: list[str] = []
     for path in copier_files(template):
-        spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        spec = dict(read_yaml(path))
         exclude += [pattern for pattern in spec.pop("_exclude", []) if pattern not in exclude]
-        merged.update(spec)
+        merged.update(spec if questions else {k: v for k, v in spec.items() if k.startswith("_")})
     merged["_exclude"] = exclude
     (into / COPIER_FILE).write_text(yaml.safe_dump(merged, sort_keys=False), encoding="utf-8")
     return into
@@ -80,6 +83,4 @@ def verify(project: Path) -> None:
                     "remove that link from the template",
                 )
         if path.name.endswith(".jinja"):
-            raise TemplateError(
-                f"{path.relative_to(project)} was not rendered", "report the template bug"
-            )
+            raise TemplateError(f"{path.relative_to(project)} was not rendered", "report the template bug")

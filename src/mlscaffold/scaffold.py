@@ -17,8 +17,8 @@ from typing import Any
 
 from . import __version__, lineage
 from .answers import (
-    Ask,
     AnswersRecord,
+    Ask,
     load_questions,
     parse_data,
     read_answers_input,
@@ -111,7 +111,7 @@ def new_project(
 
     with staging(dest) as stage:
         with tempfile.TemporaryDirectory(prefix="mlscaffold-template-") as composed:
-            render(compose(template, Path(composed)), values, stage)
+            render(compose(template, Path(composed), questions=False), values, stage)
         verify(stage)
         write_record(stage, AnswersRecord(template.name, version, "builtin", answers))
         commit = None

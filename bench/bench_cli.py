@@ -1,0 +1,105 @@
+"""Start-up and `new` timings of mlscaffold against copier on the same template, same run.
+
+    python bench/bench_cli.py [--repeat 7]
+
+Targets: `mlscaffold --help` and `mlscaffold list` <= 0.3 s; `mlscaffold new
+predictive-analytics` no slower than `copier copy` of the same (composed) template
+followed by `git init`, `git add` and `git commit`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from mlscaffold.catalog import find_template
+from mlscaffold.render import compose
+
+BIN = Path(sys.executable).parent
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(run: Callable[[], None], repeat: int) -> tuple[float, float]:
+    """Median wall time and median CPU time (user + system, all child processes) of `run`.
+
+    CPU time barely moves when other work shares the machine; wall time does.
+    """
+    walls, cpus = [], []
+    for _ in range(repeat):
+        cpu, start = children_cpu(), time.perf_counter()
+        run()
+        walls.append(time.perf_counter() - start)
+        cpus.append(children_cpu() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def command(*args: str | Path, cwd: Path | None = None) -> Callable[[], None]:
+    def run() -> None:
+        subprocess.run([str(a) for a in args], cwd=cwd, check=True, capture_output=True)
+
+    return run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=7)
+    repeat = parser.parse_args().repeat
+    work = Path(tempfile.mkdtemp(prefix="mlscaffold-bench-"))
+    os.environ.setdefault("GIT_AUTHOR_NAME", "Bench")
+    os.environ.setdefault("GIT_AUTHOR_EMAIL", "bench@example.com")
+    os.environ.setdefault("GIT_COMMITTER_NAME", "Bench")
+    os.environ.setdefault("GIT_COMMITTER_EMAIL", "bench@example.com")
+    try:
+        composed = compose(find_template("predictive-analytics"), work / "template")
+        counter = iter(range(10_000))
+
+        def mlscaffold_new() -> None:
+            dest = work / f"new-{next(counter)}"
+            command(BIN / "mlscaffold", "new", "predictive-analytics", dest, "--defaults")()
+
+        def copier_copy_and_commit() -> None:
+            dest = work / f"copier-{next(counter)}"
+            command(BIN / "copier", "copy", "--defaults", "--quiet", composed, dest)()
+            command("git", "init", "-q", "-b", "main", cwd=dest)()
+            command("git", "add", "--all", cwd=dest)()
+            command("git", "commit", "-q", "-m", "Initial commit", cwd=dest)()
+
+        figures = {
+            "mlscaffold --help": timed(command(BIN / "mlscaffold", "--help"), repeat),
+            "mlscaffold list": timed(command(BIN / "mlscaffold", "list"), repeat),
+            "mlscaffold new": timed(mlscaffold_new, repeat),
+            "copier copy + git init/add/commit": timed(copier_copy_and_commit, repeat),
+        }
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    load = os.getloadavg()[0]
+    print(f"median of {repeat} runs, {os.cpu_count()} CPUs, load {load:.2f}, Python {sys.version.split()[0]}")
+    print(f"  {'':<36} {'wall':>8} {'cpu':>8}")
+    for name, (wall, cpu) in figures.items():
+        print(f"  {name:<36} {wall:7.3f}s {cpu:7.3f}s")
+    new, peer = figures["mlscaffold new"], figures["copier copy + git init/add/commit"]
+    print(
+        f"  ratio new / (copier copy + git)      {new[0] / peer[0]:8.2f} {new[1] / peer[1]:8.2f}"
+        "  (target <= 1.00)"
+    )
+    for name in ("mlscaffold --help", "mlscaffold list"):
+        verdict = "ok" if figures[name][0] <= 0.3 else "OVER"
+        print(f"  {name:<36} wall {verdict} (target <= 0.30 s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""The learning curve: training episode returns and periodic evaluations against env steps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # Files only: no display needed (CI, servers).
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def plot_returns(
+    episodes: list[tuple[int, float]],
+    evaluations: list[dict[str, float]],
+    target: float | None,
+    baseline: float,
+    path: Path,
+    window: int = 20,
+) -> Path:
+    """Training episodes (faint), their moving average and the deterministic evaluations."""
+    fig, ax = plt.subplots(figsize=(7, 4))
+    if episodes:
+        steps, returns = np.array(episodes).T
+        ax.plot(steps, returns, ".", color="tab:blue", alpha=0.15, markersize=3)
+        if len(returns) >= window:
+            smooth = np.convolve(returns, np.ones(window) / window, mode="valid")
+            ax.plot(steps[window - 1 :], smooth, color="tab:blue", label=f"training ({window}-episode mean)")
+    if evaluations:
+        ax.errorbar(
+            [e["step"] for e in evaluations],
+            [e["mean_return"] for e in evaluations],
+            yerr=[e["std_return"] for e in evaluations],
+            fmt="o-",
+            color="tab:orange",
+            capsize=3,
+            label="evaluation (deterministic, mean +- std)",
+        )
+    if target is not None:
+        ax.axhline(target, color="tab:green", linestyle="--", label=f"target {target:g}")
+    ax.axhline(baseline, color="tab:gray", linestyle=":", label=f"random policy {baseline:.1f}")
+    ax.set_xlabel("environment steps")
+    ax.set_ylabel("episode return")
+    ax.set_title("Episode returns")
+    ax.legend(loc="best", fontsize="small")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
