@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mlscaffold import scaffold
+from mlscaffold import render
 from mlscaffold.errors import TemplateError
+from mlscaffold.scaffold import new_project
 
 from .conftest import git
 
@@ -162,16 +163,16 @@ def test_push_without_a_remote_is_refused_before_anything_is_written(cli, tmp_pa
 
 @pytest.mark.parametrize("failure", [KeyboardInterrupt(), TemplateError("boom")])
 def test_an_interrupted_or_failed_render_leaves_nothing_behind(monkeypatch, tmp_path, failure) -> None:
-    real_verify = scaffold.verify
+    real_verify = render.verify
 
     def verify_then_fail(project: Path) -> None:
         real_verify(project)
         assert (project / "README.md").is_file()  # the render really happened...
         raise failure  # ...and then the user pressed Ctrl-C, or a check failed
 
-    monkeypatch.setattr(scaffold, "verify", verify_then_fail)
+    monkeypatch.setattr(render, "verify", verify_then_fail)
     with pytest.raises(type(failure)):
-        scaffold.new_project("tabular", tmp_path / "p", use_defaults=True, git=False)
+        new_project("tabular", tmp_path / "p", use_defaults=True, git=False)
     assert list(tmp_path.iterdir()) == []
 
 

@@ -11,6 +11,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import __version__
 from .errors import TemplateNotFound
 
 if sys.version_info >= (3, 11):
@@ -79,6 +80,11 @@ def builtin_templates() -> list[Template]:
     root = templates_root()
     found = [load_template(entry.parent) for entry in root.glob("*/template.toml")]
     return sorted(found, key=lambda template: template.name)
+
+
+def template_version(template: Template) -> str:
+    """The version of a built-in template: the mlscaffold release that ships it."""
+    return __version__
 
 
 def find_template(name: str) -> Template:

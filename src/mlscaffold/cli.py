@@ -1,6 +1,7 @@
 """The `mlscaffold` command: parse arguments, call one library function, print the result.
 
-Exit codes: 0 success, 1 error, 2 bad input, 4 push failed (project kept), 130 interrupted.
+Exit codes: 0 success, 1 error (or `check`: an update exists), 2 bad input, 3 update
+conflicts to resolve, 4 push failed (project kept), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -168,6 +169,91 @@ def new(
         f'pip install -e ".[dev]" && {package} train',
         markup=False,
     )
+
+
+@app.command()
+def update(
+    path: Annotated[Path, typer.Argument(help="The project (default: here).")] = Path("."),
+    data: Annotated[
+        list[str] | None, typer.Option("--data", "-d", help="Change an answer, as KEY=VALUE (repeatable).")
+    ] = None,
+    defaults: Annotated[bool, typer.Option("--defaults", help="Use defaults for new questions.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the plan and the diff; change nothing.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Merge the newest template (and changed answers) into the project, keeping every edit of yours."""
+    from .update import CONFLICTS, PLANNED, UP_TO_DATE, update_project
+
+    interactive = not defaults and sys.stdin.isatty() and not as_json
+    result = update_project(
+        path,
+        data=data or [],
+        use_defaults=not interactive,
+        ask=_prompt if interactive else None,
+        dry_run=dry_run,
+    )
+    if as_json:
+        out.print_json(json.dumps(result.as_dict()))
+    elif result.status == UP_TO_DATE:
+        out.print(f"Already up to date with {result.template} {result.to_version}.")
+    else:
+        verb = "would change" if result.status == PLANNED else "changed"
+        out.print(f"{result.template} {result.from_version} -> {result.to_version}: {verb}", markup=False)
+        for name, (old, new) in result.changed_answers.items():
+            out.print(f"  answer {name}: {old!r} -> {new!r}", markup=False)
+        for name in result.new_questions:
+            out.print(f"  new question {name}", markup=False)
+        for status, changed in result.changes:
+            out.print(f"  {status} {changed}", markup=False)
+        for kept in result.kept:
+            out.print(f"  kept {kept}: the template dropped it, but you changed it", markup=False)
+        for gone in result.kept_deleted:
+            out.print(f"  left deleted {gone}: you deleted it; the template changed it", markup=False)
+        if result.status == PLANNED:
+            out.print(result.diff, markup=False, highlight=False)
+            if result.conflicts:
+                out.print(f"would conflict: {', '.join(result.conflicts)}", markup=False)
+        elif result.commit:
+            out.print(f"Committed the update as {result.commit[:8]}.")
+    if result.status == CONFLICTS:
+        err.print(
+            f"conflicts in {', '.join(result.conflicts)}: resolve the <<<<<<< markers, "
+            "`git add` the files, then `git commit` (or `git merge --abort`)",
+            markup=False,
+        )
+        raise typer.Exit(3)
+
+
+@app.command()
+def check(
+    path: Annotated[Path, typer.Argument(help="The project (default: here).")] = Path("."),
+) -> None:
+    """Exit 0 when the project is on the newest template version, 1 when an update exists."""
+    from .update import check_project
+
+    result = check_project(path)
+    if result.up_to_date:
+        out.print(f"{result.template} {result.current} is the newest version.", markup=False)
+        return
+    out.print(
+        f"{result.template} {result.current} -> {result.latest} available: run `mlscaffold update`",
+        markup=False,
+    )
+    raise typer.Exit(1)
+
+
+@app.command()
+def diff(
+    path: Annotated[Path, typer.Argument(help="The project (default: here).")] = Path("."),
+    stat: Annotated[bool, typer.Option("--stat", help="Only a summary per file.")] = False,
+) -> None:
+    """Show what you changed relative to the pristine template render."""
+    from .update import diff_project
+
+    text = diff_project(path, stat=stat)
+    out.print(text or "No changes from the pristine render.", markup=False, highlight=False)
 
 
 def main() -> None:

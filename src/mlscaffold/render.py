@@ -6,6 +6,7 @@ Only this module knows copier (and, for third-party templates, cookiecutter).
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -84,3 +85,10 @@ def verify(project: Path) -> None:
                 )
         if path.name.endswith(".jinja"):
             raise TemplateError(f"{path.relative_to(project)} was not rendered", "report the template bug")
+
+
+def render_builtin(template: Template, values: Mapping[str, Any], dest: Path) -> None:
+    """Render a built-in template (base + specialization) with resolved answers into `dest`, checked."""
+    with tempfile.TemporaryDirectory(prefix="mlscaffold-template-") as composed:
+        render(compose(template, Path(composed), questions=False), values, dest)
+    verify(dest)

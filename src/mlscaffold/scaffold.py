@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import __version__, lineage
+from . import lineage
 from .answers import (
     AnswersRecord,
     Ask,
@@ -26,9 +26,9 @@ from .answers import (
     resolve,
     write_record,
 )
-from .catalog import Template, find_template
+from .catalog import Template, find_template, template_version
 from .errors import DestinationNotEmpty, UsageError
-from .render import compose, copier_files, render, verify
+from .render import copier_files, render_builtin
 
 
 @dataclass(frozen=True)
@@ -107,12 +107,10 @@ def new_project(
     questions = load_questions(copier_files(template))
     values = resolve(questions, given, use_defaults=use_defaults, ask=ask)
     answers = recorded_answers(questions, values)
-    version = __version__
+    version = template_version(template)
 
     with staging(dest) as stage:
-        with tempfile.TemporaryDirectory(prefix="mlscaffold-template-") as composed:
-            render(compose(template, Path(composed), questions=False), values, stage)
-        verify(stage)
+        render_builtin(template, values, stage)
         write_record(stage, AnswersRecord(template.name, version, "builtin", answers))
         commit = None
         if git:
