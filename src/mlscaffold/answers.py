@@ -86,9 +86,14 @@ def _render(source: str, context: Mapping[str, Any]) -> str:
 YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-@functools.lru_cache(maxsize=32)
 def read_yaml(path: Path) -> dict[str, Any]:
-    """A YAML mapping file, parsed once per process (copier.yml is read by several steps)."""
+    """A YAML mapping file, parsed once per process and version (copier.yml is read by several steps)."""
+    stat = path.stat()
+    return _read_yaml(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=32)
+def _read_yaml(path: Path, mtime_ns: int, size: int) -> dict[str, Any]:
     data = yaml.load(path.read_text(encoding="utf-8"), Loader=YamlLoader) or {}
     if not isinstance(data, dict):
         raise UsageError(f"{path} is not a YAML mapping", "fix the file")

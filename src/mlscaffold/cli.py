@@ -259,7 +259,7 @@ def diff(
 def main() -> None:
     """Console entry point: user errors become one line on stderr and an exit code."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # returns the code of a typer.Exit instead of exiting
     except MlscaffoldError as error:
         err.print(f"[red]error:[/] {error}", markup=True)
         sys.exit(error.exit_code)
@@ -276,6 +276,7 @@ def main() -> None:
             error.show()
             sys.exit(error.exit_code)
         raise
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

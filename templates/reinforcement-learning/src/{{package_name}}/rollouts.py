@@ -42,9 +42,13 @@ def random_policy(n_actions: int, seed: int) -> Policy:
 def evaluate_policy(
     policy: Policy, env_id: str, episodes: int, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Returns and lengths of `episodes` episodes, played side by side, started from seeds
-    seed, seed + 1, ...; the same policy and seed always give the same numbers."""
-    envs = gym.make_vec(env_id, num_envs=episodes, vectorization_mode="sync")
+    """Returns and lengths of `episodes` episodes played side by side from `seed`.
+
+    The same policy and seed always give the same numbers. Environments with
+    their own NumPy-vectorised implementation (CartPole, Acrobot, ...) use it:
+    a whole evaluation then costs about as much as one episode.
+    """
+    envs = gym.make_vec(env_id, num_envs=episodes, vectorization_mode=None)
     observations, _ = envs.reset(seed=seed)
     returns, lengths = np.zeros(episodes), np.zeros(episodes, dtype=np.int64)
     running = np.ones(episodes, dtype=bool)
@@ -52,7 +56,8 @@ def evaluate_policy(
         observations, rewards, terminated, truncated, _ = envs.step(policy(observations))
         returns += np.where(running, rewards, 0.0)
         lengths += running
-        running &= ~(terminated | truncated)  # later steps of a finished copy belong to a new episode
+        # Later steps of a finished copy belong to its next episode: not counted.
+        running &= ~(terminated | truncated)
     envs.close()
     return returns, lengths
 

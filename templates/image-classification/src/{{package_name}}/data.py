@@ -1,0 +1,178 @@
+"""Image folders as a torch Dataset: `root/<split>/<class>/<image>`, read with Pillow.
+
+The layout is the one Kaggle downloads and phone photos sorted into folders already
+have, so pointing `data.root` at your own images is the only change needed.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from torch.utils.data import Dataset
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
+STATS_SAMPLE = 2000  # images used to measure the normalisation mean and std
+
+Sample = tuple[Path, int]
+
+
+@dataclass
+class AugmentConfig:
+    """Random changes to training images, so the model learns the class, not the pixels."""
+
+    rotation: float = 10.0  # degrees, either way
+    translate: float = 0.1  # fraction of the image side, either way
+    scale: float = 0.1  # zoom in or out by up to this fraction
+    hflip: bool = False  # mirror half the images: right for photos, wrong for digits
+
+
+@dataclass
+class DataConfig:
+    root: str = "data/mnist-5k"  # holds train/ and test/ (and optionally val/) class folders
+    source: str = "mnist-5k"  # what prepare-data writes when root is missing (see prepare_data)
+    image_size: int = 28  # every image is resized to image_size x image_size
+    channels: int = 1  # 1 = grayscale, 3 = RGB
+    val_fraction: float = 0.1  # held out from train/ for early stopping when there is no val/
+    test_fraction: float = 0.2  # share of a source that prepare-data writes to test/
+    max_train_images: int = 0  # 0 = all; fewer makes a quick smoke run
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+
+
+@dataclass(frozen=True)
+class Splits:
+    train: list[Sample]
+    val: list[Sample]
+    test: list[Sample]
+    classes: list[str]
+
+
+def scan(folder: Path, classes: list[str] | None = None) -> tuple[list[Sample], list[str]]:
+    """Every image under `folder/<class>/`, labelled by the index of its class folder."""
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder} not found: expected {folder}/<class>/<image> folders")
+    if classes is None:
+        classes = sorted(entry.name for entry in folder.iterdir() if entry.is_dir())
+    samples = [
+        (path, label)
+        for label, name in enumerate(classes)
+        for path in sorted((folder / name).glob("*"))
+        if path.suffix.lower() in IMAGE_SUFFIXES
+    ]
+    if not samples:
+        raise FileNotFoundError(f"no images under {folder}/<class>/")
+    return samples, classes
+
+
+def hold_out(samples: list[Sample], fraction: float, seed: int) -> tuple[list[Sample], list[Sample]]:
+    """Split off `fraction` of each class (seeded), so both parts keep the class balance."""
+    rng = random.Random(seed)
+    kept, held = [], []
+    for label in sorted({label for _, label in samples}):
+        group = [sample for sample in samples if sample[1] == label]
+        rng.shuffle(group)
+        count = round(len(group) * fraction)
+        held += group[:count]
+        kept += group[count:]
+    return kept, held
+
+
+def load_splits(config: DataConfig, seed: int) -> Splits:
+    """Train, validation and test samples; validation comes from train/ when there is no val/."""
+    root = Path(config.root)
+    train, classes = scan(root / "train")
+    if (root / "val").is_dir():
+        val, _ = scan(root / "val", classes)
+    else:
+        train, val = hold_out(train, config.val_fraction, seed)
+    test, _ = scan(root / "test", classes)
+    if config.max_train_images:
+        train = random.Random(seed).sample(train, min(config.max_train_images, len(train)))
+    return Splits(train=train, val=val, test=test, classes=classes)
+
+
+def load_image(path: Path, image_size: int, channels: int) -> Image.Image:
+    """Decode, convert to grayscale or RGB, and resize to a square of `image_size` pixels."""
+    with Image.open(path) as image:
+        image = image.convert("L" if channels == 1 else "RGB")
+        if image.size != (image_size, image_size):
+            image = image.resize((image_size, image_size), Image.Resampling.BILINEAR)
+        return image
+
+
+def random_affine(image: Image.Image, config: AugmentConfig) -> Image.Image:
+    """Rotate, zoom and shift around the centre (and maybe mirror), drawing from torch's RNG.
+
+    torch's RNG (not `random`) is seeded per DataLoader worker, so augmentation repeats
+    exactly for the same seed with any number of workers.
+    """
+    angle, zoom, shift_x, shift_y, flip = (2 * torch.rand(5) - 1).tolist()
+    theta = math.radians(angle * config.rotation)
+    scale = 1 + zoom * config.scale
+    width, height = image.size
+    tx, ty = shift_x * config.translate * width, shift_y * config.translate * height
+    cx, cy = width / 2, height / 2
+    # Pillow wants the inverse map: output pixel -> input pixel.
+    a, b = math.cos(theta) / scale, math.sin(theta) / scale
+    d, e = -math.sin(theta) / scale, math.cos(theta) / scale
+    c = cx - a * (cx + tx) - b * (cy + ty)
+    f = cy - d * (cx + tx) - e * (cy + ty)
+    image = image.transform(
+        image.size, Image.Transform.AFFINE, (a, b, c, d, e, f), Image.Resampling.BILINEAR
+    )
+    if config.hflip and flip > 0:
+        image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    return image
+
+
+def to_tensor(image: Image.Image, mean: list[float], std: list[float]) -> torch.Tensor:
+    """A (channels, height, width) float tensor, normalised per channel."""
+    array = np.asarray(image, dtype=np.float32) / 255.0
+    if array.ndim == 2:
+        array = array[:, :, None]
+    tensor = torch.from_numpy(array.transpose(2, 0, 1).copy())
+    return (tensor - torch.tensor(mean)[:, None, None]) / torch.tensor(std)[:, None, None]
+
+
+def channel_stats(samples: list[Sample], image_size: int, channels: int) -> tuple[list, list]:
+    """Per-channel mean and std of (up to STATS_SAMPLE) training images, for normalisation."""
+    subset = samples if len(samples) <= STATS_SAMPLE else random.Random(0).sample(samples, STATS_SAMPLE)
+    pixels = np.stack(
+        [np.asarray(load_image(path, image_size, channels), dtype=np.float64) for path, _ in subset]
+    ).reshape(len(subset), -1, channels) / 255.0
+    mean = pixels.mean(axis=(0, 1))
+    std = pixels.std(axis=(0, 1)) + 1e-6
+    return [round(float(value), 6) for value in mean], [round(float(value), 6) for value in std]
+
+
+class ImageFolderDataset(Dataset):
+    """(image tensor, label) pairs; images are decoded on access, so any folder size fits."""
+
+    def __init__(
+        self,
+        samples: list[Sample],
+        image_size: int,
+        channels: int,
+        mean: list[float],
+        std: list[float],
+        augment: AugmentConfig | None = None,
+    ) -> None:
+        self.samples = samples
+        self.image_size, self.channels = image_size, channels
+        self.mean, self.std = mean, std
+        self.augment = augment
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
+        path, label = self.samples[index]
+        image = load_image(path, self.image_size, self.channels)
+        if self.augment is not None:
+            image = random_affine(image, self.augment)
+        return to_tensor(image, self.mean, self.std), label

@@ -1,0 +1,81 @@
+"""`evaluate`: score a run's best checkpoint on the test images (or the validation images)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.metrics import accuracy_score, classification_report, f1_score
+from torch import nn
+from torch.utils.data import DataLoader
+
+from .config import load_config
+from .data import ImageFolderDataset, load_splits
+from .distributed import autocast, pick_device
+from .model import load_model
+from .runs import RUNS_DIR, latest_run
+from .runtime import set_threads
+
+EVAL_BATCH = 256
+
+
+@torch.no_grad()
+def predict_proba(
+    model: nn.Module, loader: DataLoader, device: torch.device, amp: bool = True
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Class probabilities and true labels of every image in `loader`, and the mean loss."""
+    model.eval()
+    probabilities, labels, loss = [], [], 0.0
+    for images, targets in loader:
+        images, targets = images.to(device), targets.to(device)
+        with autocast(device, amp):
+            logits = model(images)
+        logits = logits.float()
+        loss += F.cross_entropy(logits, targets, reduction="sum").item()
+        probabilities.append(logits.softmax(dim=1).cpu())
+        labels.append(targets.cpu())
+    count = sum(len(batch) for batch in labels)
+    return torch.cat(probabilities).numpy(), torch.cat(labels).numpy(), loss / count
+
+
+def scores(labels: np.ndarray, predictions: np.ndarray) -> dict[str, float]:
+    """Accuracy, and macro F1 (every class counts the same, however many images it has)."""
+    return {
+        "accuracy": float(accuracy_score(labels, predictions)),
+        "macro_f1": float(f1_score(labels, predictions, average="macro")),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=f"{__package__} evaluate", description=__doc__)
+    parser.add_argument("--run", type=Path, help="run folder (default: the latest finished run)")
+    parser.add_argument("--split", choices=["test", "val"], default="test")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, mps")
+    args = parser.parse_args(argv)
+    from .train import TrainConfig  # the run's data section says where its images are
+
+    run_dir = args.run or latest_run(RUNS_DIR)
+    config = load_config(TrainConfig, run_dir / "config.yaml")
+    set_threads(config.threads)
+    device = pick_device(args.device)
+    model, checkpoint = load_model(run_dir / "best.pt")
+    splits = load_splits(config.data, config.seed)
+    dataset = ImageFolderDataset(
+        getattr(splits, args.split),
+        checkpoint["image_size"],
+        checkpoint["channels"],
+        checkpoint["mean"],
+        checkpoint["std"],
+    )
+    loader = DataLoader(dataset, batch_size=EVAL_BATCH, num_workers=config.workers)
+    probabilities, labels, loss = predict_proba(model.to(device), loader, device, config.amp)
+    predictions = probabilities.argmax(axis=1)
+    print(f"{run_dir} ({args.split}, {len(dataset)} images, best epoch {checkpoint['epoch']})")
+    for name, value in {**scores(labels, predictions), "loss": loss}.items():
+        print(f"{name:>10}: {value:.4f}")
+    print()
+    print(classification_report(labels, predictions, target_names=checkpoint["classes"], digits=4))
+    return 0

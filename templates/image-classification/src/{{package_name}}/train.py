@@ -1,0 +1,322 @@
+"""`train`: fit the model on the image folder and write a run folder.
+
+    python -m PACKAGE train                                # one process: CUDA, MPS or CPU
+    torchrun --nproc_per_node 4 -m PACKAGE train           # 4 processes, DistributedDataParallel
+    python -m PACKAGE train --resume runs/20250101-120000  # continue a run from its last.pt
+
+The loop is written out top to bottom, nanoGPT-style. Under torchrun every process
+trains on its own shard of each epoch (DistributedSampler) and DDP averages the
+gradients; rank 0 alone validates, saves and writes the run folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader, DistributedSampler
+from tqdm import tqdm
+
+from . import baseline, plots
+from .config import load_config, save_config
+from .data import DataConfig, ImageFolderDataset, Splits, channel_stats, load_splits
+from .distributed import Context, autocast, cleanup, mean_across_processes, setup
+from .evaluate import EVAL_BATCH, predict_proba, scores
+from .model import ModelConfig, build_model, imagenet_weights, load_matching, load_model
+from .model import save_checkpoint
+from .prepare_data import prepare
+from .runs import hardware, new_run_dir, write_metrics
+from .runtime import available_cpus, seed_everything, set_threads
+
+MODEL_NAMES = {"cnn": "Compact CNN", "resnet18": "ResNet-18"}
+
+
+@dataclass
+class TrainConfig:
+    seed: int = 0
+    threads: int = 0  # CPU threads per process; 0 = the CPUs this process may use, shared by ranks
+    device: str = "auto"  # auto = CUDA, then Apple MPS, then CPU
+    epochs: int = 8
+    batch_size: int = 64  # images per optimiser step, summed over all processes
+    lr: float = 3e-3  # peak learning rate, reached after warmup, then cosine decay to 0
+    warmup_epochs: float = 0.5
+    weight_decay: float = 0.05  # AdamW's decoupled decay, on weights only (not norms, biases)
+    patience: int = 3  # stop after this many epochs without a better validation score; 0 = never
+    amp: bool = True  # mixed precision on GPUs; the CPU always trains in float32
+    workers: int = 0  # DataLoader processes per training process; 0 = load in the training loop
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+
+
+def lr_at(step: int, total: int, warmup: int, peak: float) -> float:
+    """Linear warmup to `peak`, then a half cosine down to zero."""
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    progress = (step - warmup) / max(1, total - warmup)
+    return peak * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+def main_decides(flag: bool, context: Context) -> bool:
+    """Rank 0's decision (early stopping), sent to every process so they stop together."""
+    if not context.distributed:
+        return flag
+    tensor = torch.tensor([float(flag)], device=context.device)
+    dist.broadcast(tensor, src=0)
+    return bool(tensor.item())
+
+
+def train(
+    config: TrainConfig, context: Context, config_path: str, resume: Path | None = None
+) -> Path | None:
+    """Train, keep the best checkpoint, and write the run folder (rank 0: returns its path)."""
+    # Data: rank 0 writes the default dataset if it is missing while the others wait.
+    if context.is_main:
+        prepare(config.data, config.seed)
+    if context.distributed:
+        dist.barrier()
+    splits = load_splits(config.data, config.seed)
+    size, channels = config.data.image_size, config.data.channels
+    mean, std = channel_stats(splits.train, size, channels)
+    train_set = ImageFolderDataset(splits.train, size, channels, mean, std, config.data.augment)
+    val_set = ImageFolderDataset(splits.val, size, channels, mean, std)
+    if config.batch_size % context.world_size:
+        raise SystemExit(f"batch_size {config.batch_size} must divide by {context.world_size}")
+    # One sampler for one process or many: each rank draws its own shard of every epoch.
+    sampler = DistributedSampler(
+        train_set, num_replicas=context.world_size, rank=context.rank, seed=config.seed
+    )
+    loader = DataLoader(
+        train_set,
+        batch_size=config.batch_size // context.world_size,
+        sampler=sampler,
+        num_workers=config.workers,
+        drop_last=True,  # a batch of one image would break batch norm
+        pin_memory=context.device.type == "cuda",
+        persistent_workers=config.workers > 0,
+    )
+    val_loader = DataLoader(val_set, batch_size=EVAL_BATCH, num_workers=config.workers)
+
+    # Model and optimiser.
+    model = build_model(config.model, channels, len(splits.classes), size)
+    if config.model.pretrained and context.is_main:  # DDP copies rank 0's weights to the rest
+        fresh = load_matching(model, imagenet_weights())
+        print(f"started from ImageNet weights; trained from scratch: {', '.join(fresh)}")
+    model.to(context.device)
+    raw_model = model  # the plain module: what rank 0 evaluates and saves
+    if context.distributed:
+        device_ids = [context.local_rank] if context.device.type == "cuda" else None
+        model = DistributedDataParallel(model, device_ids=device_ids)
+    parameters = list(raw_model.parameters())
+    optimizer = torch.optim.AdamW(
+        [
+            {"params": [p for p in parameters if p.dim() >= 2], "weight_decay": config.weight_decay},
+            {"params": [p for p in parameters if p.dim() < 2], "weight_decay": 0.0},
+        ],
+        lr=config.lr,
+    )
+    # float16 (GPUs without bfloat16) needs loss scaling to keep small gradients alive.
+    scaler = torch.amp.GradScaler(
+        context.device.type, enabled=config.amp and context.device.type == "cuda"
+    )
+    total_steps = config.epochs * len(loader)
+    warmup_steps = int(config.warmup_epochs * len(loader))
+    meta = {
+        "model_config": asdict(config.model),
+        "classes": splits.classes,
+        "image_size": size,
+        "channels": channels,
+        "mean": mean,
+        "std": std,
+    }
+
+    # Where we start: a fresh run folder, or the state saved at the end of a run's last epoch.
+    state: dict[str, Any] = {
+        "epoch": 0,
+        "step": 0,
+        "best": [-1.0, -math.inf],  # (validation accuracy, -validation loss): higher is better
+        "best_epoch": 0,
+        "bad_epochs": 0,
+        "train_seconds": 0.0,
+        "history": [],
+    }
+    if resume is not None:
+        last = torch.load(resume / "last.pt", map_location="cpu", weights_only=True)
+        raw_model.load_state_dict(last["model"])
+        optimizer.load_state_dict(last["optimizer"])
+        scaler.load_state_dict(last["scaler"])
+        state = last["state"]
+        torch.set_rng_state(last["rng"])
+    run_dir = resume or (new_run_dir() if context.is_main else None)
+    if context.is_main:
+        save_config(config, run_dir / "config.yaml")  # on resume: with any new --set values
+
+    started = time.perf_counter() - state["train_seconds"]
+    for epoch in range(state["epoch"], config.epochs):
+        model.train()
+        sampler.set_epoch(epoch)  # a different, seeded shuffle each epoch
+        loss_sum = 0.0
+        progress = tqdm(
+            loader, desc=f"epoch {epoch + 1}/{config.epochs}", disable=not context.is_main, leave=False
+        )
+        for images, labels in progress:
+            lr = lr_at(state["step"], total_steps, warmup_steps, config.lr)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            images = images.to(context.device, non_blocking=True)
+            labels = labels.to(context.device, non_blocking=True)
+            with autocast(context.device, config.amp):
+                loss = F.cross_entropy(model(images), labels)
+            scaler.scale(loss).backward()  # DDP averages the gradients across processes here
+            scaler.step(optimizer)
+            scaler.update()
+            optimizer.zero_grad(set_to_none=True)
+            state["step"] += 1
+            loss_sum += loss.item()
+            progress.set_postfix(loss=f"{loss.item():.4f}", lr=f"{lr:.2e}")
+        train_loss = mean_across_processes(loss_sum / len(loader), context)
+
+        stop = False
+        if context.is_main:
+            probabilities, labels_seen, val_loss = predict_proba(
+                raw_model, val_loader, context.device, config.amp
+            )
+            val_accuracy = float((probabilities.argmax(axis=1) == labels_seen).mean())
+            improved = [val_accuracy, -val_loss] > state["best"]
+            state["bad_epochs"] = 0 if improved else state["bad_epochs"] + 1
+            if improved:
+                state["best"], state["best_epoch"] = [val_accuracy, -val_loss], epoch + 1
+                save_checkpoint(
+                    run_dir / "best.pt", raw_model, **meta, epoch=epoch + 1, val_accuracy=val_accuracy
+                )
+            state["epoch"] = epoch + 1
+            state["train_seconds"] = time.perf_counter() - started
+            state["history"].append(
+                {
+                    "epoch": epoch + 1,
+                    "train_loss": train_loss,
+                    "val_loss": val_loss,
+                    "val_accuracy": val_accuracy,
+                    "lr": lr,
+                }
+            )
+            torch.save(
+                {
+                    "model": raw_model.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "scaler": scaler.state_dict(),
+                    "state": state,
+                    "rng": torch.get_rng_state(),
+                },
+                run_dir / "last.pt",
+            )
+            print(
+                f"epoch {epoch + 1}/{config.epochs}: train loss {train_loss:.4f}, "
+                f"val loss {val_loss:.4f}, val accuracy {val_accuracy:.4f}"
+                f"{' (best)' if improved else ''}, {state['train_seconds']:.1f} s",
+                flush=True,
+            )
+            stop = 0 < config.patience <= state["bad_epochs"]
+            if stop:
+                print(f"early stop: no better validation score for {config.patience} epochs")
+        if main_decides(stop, context):
+            break
+
+    if not context.is_main:
+        return None
+    finish(config, context, config_path, run_dir, splits, state)
+    return run_dir
+
+
+def finish(
+    config: TrainConfig,
+    context: Context,
+    config_path: str,
+    run_dir: Path,
+    splits: Splits,
+    state: dict[str, Any],
+) -> None:
+    """Score the best checkpoint and the baseline on the test images; write plots and metrics."""
+    model, checkpoint = load_model(run_dir / "best.pt")
+    size, channels = config.data.image_size, config.data.channels
+    test_set = ImageFolderDataset(splits.test, size, channels, checkpoint["mean"], checkpoint["std"])
+    test_loader = DataLoader(test_set, batch_size=EVAL_BATCH, num_workers=config.workers)
+    probabilities, labels, test_loss = predict_proba(
+        model.to(context.device), test_loader, context.device, config.amp
+    )
+    predictions = probabilities.argmax(axis=1)
+    baseline_scores = baseline.logistic_regression(
+        splits.train, splits.test, size, channels, config.seed
+    )
+    plots.learning_curves(state["history"], run_dir / "learning_curves.png")
+    plots.confusion_matrix(labels, predictions, splits.classes, run_dir / "confusion_matrix.png")
+    plots.misclassified(
+        splits.test, probabilities, splits.classes, size, channels, run_dir / "misclassified.png"
+    )
+    metrics = {
+        "run": run_dir.as_posix(),
+        "config": config_path,
+        "seed": config.seed,
+        "train_seconds": round(state["train_seconds"], 2),
+        "primary_metric": "accuracy",
+        "higher_is_better": True,
+        "model": {
+            "name": MODEL_NAMES[config.model.name],
+            "metrics": {**scores(labels, predictions), "loss": test_loss},
+        },
+        "baseline": {"name": baseline.NAME, "metrics": baseline_scores},
+        "dataset": {
+            "name": config.data.root,
+            "train_size": len(splits.train),
+            "val_size": len(splits.val),
+            "test_size": len(splits.test),
+            "classes": splits.classes,
+        },
+        "hardware": hardware(str(context.device), torch.get_num_threads()),
+        "processes": context.world_size,
+        "epochs": state["epoch"],
+        "best_epoch": state["best_epoch"],
+        "plots": {
+            "Learning curves": "learning_curves.png",
+            "Confusion matrix": "confusion_matrix.png",
+            "Misclassified test images": "misclassified.png",
+        },
+    }
+    write_metrics(run_dir, metrics)
+    print(
+        f"test accuracy {metrics['model']['metrics']['accuracy']:.4f} "
+        f"(baseline {baseline_scores['accuracy']:.4f}) after {metrics['train_seconds']} s of training"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=f"{__package__} train", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", type=Path, default=Path("configs/default.yaml"))
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a config value, e.g. --set model.name=resnet18 (repeatable)")
+    parser.add_argument("--resume", type=Path, metavar="RUN_DIR",
+                        help="continue this run from its last.pt, with its config.yaml")
+    args = parser.parse_args(argv)
+    config_path = args.resume / "config.yaml" if args.resume else args.config
+    config = load_config(TrainConfig, config_path, args.overrides)
+    # torchrun starts LOCAL_WORLD_SIZE processes on this machine: share the CPUs between them.
+    local_processes = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
+    set_threads(config.threads or max(1, available_cpus() // local_processes))
+    seed_everything(config.seed)
+    context = setup(config.device)
+    try:
+        run_dir = train(config, context, config_path.as_posix(), args.resume)
+    finally:
+        cleanup(context)
+    if context.is_main:
+        print(f"run folder: {run_dir}")
+    return 0
