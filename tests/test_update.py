@@ -333,7 +333,7 @@ def test_uncommitted_changes_to_files_the_update_writes_are_refused(project, tem
     edit_line(project / "notes.txt", 3, "uncommitted")
     before = state(project)
 
-    with pytest.raises(UsageError, match="uncommitted changes to files the update would write: notes.txt"):
+    with pytest.raises(UsageError, match=r"uncommitted changes to files the update would write: notes\.txt"):
         update_project(project)
     assert state(project) == before
 
@@ -354,7 +354,7 @@ def test_unrelated_uncommitted_and_untracked_files_survive(project, templates) -
 def test_an_untracked_file_where_the_template_adds_one_is_refused(project, templates) -> None:
     templates.release("2.0.0", lambda t: t.file("added.txt").write_text("template\n"))
     (project / "added.txt").write_text("mine, untracked\n")
-    with pytest.raises(UsageError, match="added.txt"):
+    with pytest.raises(UsageError, match=r"added\.txt"):
         update_project(project)
     assert (project / "added.txt").read_text() == "mine, untracked\n"
 
