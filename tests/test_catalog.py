@@ -33,7 +33,7 @@ def test_list_json_shows_every_field(cli) -> None:
     assert row["alias"] == "tabular"
     assert set(row) == {
         "name", "alias", "specialization", "description", "frameworks", "dataset",
-        "cpu_training_time",
+        "cpu_training_time", "origin",
     }  # fmt: skip
 
 

@@ -62,6 +62,8 @@ class AnswersRecord:
     version: str
     source: str
     answers: dict[str, Any] = field(default_factory=dict)
+    format: str = "builtin"
+    directory: str = ""
 
 
 def _regex_search(value: str, pattern: str) -> str | None:
@@ -284,12 +286,12 @@ def write_record(project: Path, record: AnswersRecord) -> Path:
         "# Written by mlscaffold: the template this project was generated from and your answers.\n"
         "# `mlscaffold update` reads it; change answers with `mlscaffold update -d KEY=VALUE`.\n"
     )
-    body = {
-        "template": record.template,
-        "version": record.version,
-        "source": record.source,
-        "answers": record.answers,
-    }
+    body: dict[str, Any] = {"template": record.template, "version": record.version, "source": record.source}
+    if record.format != "builtin":
+        body["format"] = record.format
+    if record.directory:
+        body["directory"] = record.directory
+    body["answers"] = record.answers
     path.write_text(header + yaml.safe_dump(body, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
 
@@ -304,4 +306,6 @@ def read_record(project: Path) -> AnswersRecord:
         version=str(data["version"]),
         source=data.get("source", "builtin"),
         answers=dict(data.get("answers") or {}),
+        format=data.get("format", "builtin"),
+        directory=data.get("directory", ""),
     )

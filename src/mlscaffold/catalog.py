@@ -20,6 +20,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 BASE_NAME = "_base"
+PLUGIN_GROUP = "mlscaffold.templates"
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Template:
     cpu_training_time: str
     produces: str
     path: Path = field(compare=False)
+    origin: str = "built-in"
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -45,6 +47,7 @@ class Template:
             "frameworks": list(self.frameworks),
             "dataset": self.dataset,
             "cpu_training_time": self.cpu_training_time,
+            "origin": self.origin,
         }
 
 
@@ -60,19 +63,44 @@ def base_path() -> Path:
     return templates_root() / BASE_NAME
 
 
-def load_template(path: Path) -> Template:
-    meta = tomllib.loads((path / "template.toml").read_text(encoding="utf-8"))
+def load_template(path: Path, origin: str = "built-in", name: str = "") -> Template:
+    """A template's catalog entry from its template.toml (a plugin's may leave keys out)."""
+    entry = path / "template.toml"
+    meta = tomllib.loads(entry.read_text(encoding="utf-8")) if entry.is_file() else {}
     return Template(
-        name=meta["name"],
-        alias=meta["alias"],
-        specialization=meta["specialization"],
-        description=meta["description"],
-        frameworks=tuple(meta["frameworks"]),
-        dataset=meta["dataset"],
-        cpu_training_time=meta["cpu_training_time"],
-        produces=meta["produces"],
+        name=name or meta["name"],
+        alias=meta.get("alias", ""),
+        specialization=meta.get("specialization", ""),
+        description=meta.get("description", ""),
+        frameworks=tuple(meta.get("frameworks", ())),
+        dataset=meta.get("dataset", ""),
+        cpu_training_time=meta.get("cpu_training_time", ""),
+        produces=meta.get("produces", ""),
         path=path,
+        origin=origin,
     )
+
+
+def plugin_templates() -> list[Template]:
+    """Templates that installed packages register under the `mlscaffold.templates` entry point.
+
+    An entry point names a template and points at its folder (a path, or a function
+    returning one); the folder is a copier or cookiecutter template, optionally with a
+    template.toml for the catalog.
+    """
+    from importlib.metadata import entry_points
+
+    found = []
+    for entry in entry_points(group=PLUGIN_GROUP):
+        target = entry.load()
+        folder = Path(target() if callable(target) else target)
+        dist = entry.dist.name if entry.dist else "a plugin"
+        found.append(load_template(folder, origin=f"plugin ({dist})", name=entry.name))
+    return sorted(found, key=lambda template: template.name)
+
+
+def plugin_template(name: str) -> Template | None:
+    return next((t for t in plugin_templates() if name in (t.name, t.alias)), None)
 
 
 def builtin_templates() -> list[Template]:
@@ -93,7 +121,7 @@ def find_template(name: str) -> Template:
     for template in templates:
         if name in (template.name, template.alias):
             return template
-    known = [t.name for t in templates] + [t.alias for t in templates]
+    known = [t.name for t in templates] + [t.alias for t in templates if t.alias]
     close = difflib.get_close_matches(name, known, n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
     names = ", ".join(f"{t.name} ({t.alias})" for t in templates)

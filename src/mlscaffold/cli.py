@@ -47,15 +47,16 @@ def _root(
 def list_templates(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
-    """Show the templates: one per specialization."""
-    templates = catalog.builtin_templates()
+    """Show the templates: one per specialization, then those installed plugins add."""
+    templates = catalog.builtin_templates() + catalog.plugin_templates()
     if as_json:
         out.print_json(json.dumps([template.as_dict() for template in templates]))
         return
     from rich.table import Table
 
     table = Table(title="mlscaffold templates", title_justify="left")
-    for column in ("template", "alias", "specialization", "description", "frameworks", "data", "CPU time"):
+    columns = ("template", "alias", "specialization", "description", "frameworks", "data", "CPU time", "from")
+    for column in columns:
         table.add_column(column, overflow="fold")
     for t in templates:
         table.add_row(
@@ -66,9 +67,12 @@ def list_templates(
             ", ".join(t.frameworks),
             t.dataset,
             t.cpu_training_time,
+            t.origin,
         )
     out.print(table)
-    out.print("Create one with: mlscaffold new TEMPLATE DEST  (TEMPLATE is a name or an alias)")
+    out.print(
+        "Create one with: mlscaffold new TEMPLATE DEST  (a name or alias; also a folder, a git URL, gh:OWNER/REPO)"
+    )
 
 
 @app.command()
@@ -135,8 +139,22 @@ def new(
     push: Annotated[
         bool, typer.Option("--push", help="Push main to the remote after the first commit.")
     ] = False,
+    vcs_ref: Annotated[
+        str | None,
+        typer.Option("--vcs-ref", help="Git template: tag, branch or commit (default: newest tag)."),
+    ] = None,
+    directory: Annotated[
+        str, typer.Option("--directory", help="Third-party template: the sub-folder that holds it.")
+    ] = "",
+    trust: Annotated[
+        bool, typer.Option("--trust", help="Run a third-party template's tasks, hooks and extensions.")
+    ] = False,
 ) -> None:
-    """Generate a project from a template into DEST, with a git repository and a first commit."""
+    """Generate a project from a template into DEST, with a git repository and a first commit.
+
+    TEMPLATE is a built-in name or alias, a plugin's template, a local folder, a git URL,
+    or gh:OWNER/REPO / gl:OWNER/REPO.
+    """
     from .scaffold import new_project
 
     interactive = not defaults and sys.stdin.isatty()
@@ -150,9 +168,14 @@ def new(
         remote=remote,
         push=push,
         ask=_prompt if interactive else None,
+        vcs_ref=vcs_ref,
+        directory=directory,
+        trust=trust,
     )
-    package = project.answers["package_name"]
-    out.print(f"[green]Created[/] {project.path} from {project.template} {project.version}")
+    record = project.record
+    out.print(f"[green]Created[/] {project.path} from {record.template} {record.version}")
+    for skipped in project.skipped:
+        out.print(f"[yellow]Skipped {skipped}[/]: the template is not trusted; pass --trust to allow them")
     if project.commit:
         who = project.commit.identity
         out.print(f"git: branch main, commit {project.commit.sha[:8]} by {who.name} <{who.email}>")
@@ -164,11 +187,12 @@ def new(
             )
     if project.pushed:
         out.print(f"Pushed main to {remote}")
-    out.print(
-        f"Next: cd {project.path} && python -m venv .venv && . .venv/bin/activate && "
-        f'pip install -e ".[dev]" && {package} train',
-        markup=False,
-    )
+    if record.source == "builtin":
+        out.print(
+            f"Next: cd {project.path} && python -m venv .venv && . .venv/bin/activate && "
+            f'pip install -e ".[dev]" && {record.answers["package_name"]} train',
+            markup=False,
+        )
 
 
 @app.command()
@@ -182,6 +206,13 @@ def update(
         bool, typer.Option("--dry-run", help="Print the plan and the diff; change nothing.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    vcs_ref: Annotated[
+        str | None,
+        typer.Option("--vcs-ref", help="Git template: tag, branch or commit (default: newest tag)."),
+    ] = None,
+    trust: Annotated[
+        bool, typer.Option("--trust", help="Run a third-party template's tasks, hooks and extensions.")
+    ] = False,
 ) -> None:
     """Merge the newest template (and changed answers) into the project, keeping every edit of yours."""
     from .update import CONFLICTS, PLANNED, UP_TO_DATE, update_project
@@ -193,6 +224,8 @@ def update(
         use_defaults=not interactive,
         ask=_prompt if interactive else None,
         dry_run=dry_run,
+        vcs_ref=vcs_ref,
+        trust=trust,
     )
     if as_json:
         out.print_json(json.dumps(result.as_dict()))
@@ -205,6 +238,8 @@ def update(
             out.print(f"  answer {name}: {old!r} -> {new!r}", markup=False)
         for name in result.new_questions:
             out.print(f"  new question {name}", markup=False)
+        for skipped in result.skipped:
+            out.print(f"  skipped {skipped}: not trusted; pass --trust to allow them", markup=False)
         for status, changed in result.changes:
             out.print(f"  {status} {changed}", markup=False)
         for kept in result.kept:

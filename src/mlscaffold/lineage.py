@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import GitError, PushFailed, UsageError
+from .errors import GitError, PushFailed, TemplateError, UsageError
 
 if TYPE_CHECKING:
     import git
@@ -276,3 +276,53 @@ def scratch_objects(repo: git.Repo) -> Iterator[None]:
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
+
+
+def fetch_template(url: str, ref: str | None, into: Path) -> str:
+    """Clone a template repository at `ref`, else its newest tag, else its default branch.
+
+    Returns the version rendered: the tag or ref, or the commit's short id.
+    """
+    import git
+
+    try:
+        repo = git.Repo.clone_from(url, into, env={"GIT_TERMINAL_PROMPT": "0"})
+    except git.GitCommandError as error:
+        raise TemplateError(
+            f"cannot clone {url} ({_reason(error)})", "check the URL, your network and access"
+        ) from error
+    tags = repo.git.tag("--list", "--sort=-v:refname").split()
+    target = ref or (tags[0] if tags else None)
+    if target is None:
+        return repo.head.commit.hexsha[:12]
+    try:
+        repo.git.checkout("--quiet", "--detach", target)
+    except git.GitCommandError as error:
+        raise TemplateError(
+            f"{url} has no ref {target!r}", "pass an existing tag, branch or commit to --vcs-ref"
+        ) from error
+    return target
+
+
+def _ls_remote(url: str, *args: str) -> list[str]:
+    import git
+
+    try:
+        out = git.Git().ls_remote(*args, url, env={"GIT_TERMINAL_PROMPT": "0"})
+    except git.GitCommandError as error:
+        raise TemplateError(
+            f"cannot reach {url} ({_reason(error)})", "check the URL, your network and access"
+        ) from error
+    return out.splitlines()
+
+
+def newest_tag(url: str) -> str | None:
+    """The highest version tag of a remote repository, or None when it has no tags."""
+    for line in _ls_remote(url, "--tags", "--refs", "--sort=-v:refname"):
+        return line.split("\trefs/tags/", 1)[1]
+    return None
+
+
+def remote_head(url: str) -> str:
+    lines = _ls_remote(url, "HEAD")
+    return lines[0].split()[0][:12] if lines else "HEAD"

@@ -1,13 +1,18 @@
-"""Templates to folders: compose a built-in template, render it with copier, check the result.
+"""Templates to folders: built-in ones through copier, third-party ones through copier or
+cookiecutter, every result checked before it goes anywhere.
 
-Only this module knows copier (and, for third-party templates, cookiecutter).
+Only this module knows copier and cookiecutter. Third-party templates are untrusted unless
+the user says otherwise: no tasks, migrations, hooks or Jinja extensions, answers never
+rendered, and nothing written outside the project.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +20,7 @@ import yaml
 
 from .answers import read_yaml
 from .catalog import Template, base_path
-from .errors import TemplateError
+from .errors import InvalidAnswer, TemplateError
 
 COPIER_FILE = "copier.yml"
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".DS_Store")
@@ -72,17 +77,21 @@ def render(template_dir: Path, values: Mapping[str, Any], dest: Path) -> None:
         ) from error
 
 
+def check_links(folder: Path) -> None:
+    """Refuse symbolic links that point outside `folder` (a template's, or a render's)."""
+    root = folder.resolve()
+    for path in folder.rglob("*"):
+        if path.is_symlink() and not path.resolve().is_relative_to(root):
+            raise TemplateError(
+                f"{path.relative_to(folder)} is a link to {path.resolve()}, outside {folder.name}",
+                "nothing was written; remove that link from the template",
+            )
+
+
 def verify(project: Path) -> None:
     """Refuse a render that reaches outside its folder or left template syntax behind."""
-    root = project.resolve()
+    check_links(project)
     for path in project.rglob("*"):
-        if path.is_symlink():
-            target = path.resolve()
-            if not target.is_relative_to(root):
-                raise TemplateError(
-                    f"the template made {path.relative_to(project)} a link to {target}, outside the project",
-                    "remove that link from the template",
-                )
         if path.name.endswith(".jinja"):
             raise TemplateError(f"{path.relative_to(project)} was not rendered", "report the template bug")
 
@@ -92,3 +101,140 @@ def render_builtin(template: Template, values: Mapping[str, Any], dest: Path) ->
     with tempfile.TemporaryDirectory(prefix="mlscaffold-template-") as composed:
         render(compose(template, Path(composed), questions=False), values, dest)
     verify(dest)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What a third-party render recorded: the answers, and the unsafe features it skipped."""
+
+    answers: dict[str, Any]
+    skipped: list[str] = field(default_factory=list)
+
+
+COPIER_UNSAFE = {
+    "_tasks": "copier tasks",
+    "_migrations": "copier migrations",
+    "_jinja_extensions": "Jinja extensions",
+}
+TEMPLATE_SYNTAX = ("{{", "{%", "{#")
+
+
+def _copier_spec_file(template: Path) -> Path:
+    return template / "copier.yml" if (template / "copier.yml").is_file() else template / "copier.yaml"
+
+
+def _strip_unsafe_copier_settings(template: Path) -> list[str]:
+    """Remove tasks, migrations and Jinja extensions from an untrusted copier template."""
+    spec_file = _copier_spec_file(template)
+    spec = yaml.safe_load(spec_file.read_text(encoding="utf-8")) or {}
+    skipped = [label for key, label in COPIER_UNSAFE.items() if spec.pop(key, None)]
+    if skipped:
+        spec_file.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    return skipped
+
+
+def render_copier(
+    template: Path, dest: Path, data: Mapping[str, Any], *, use_defaults: bool, trust: bool
+) -> Rendered:
+    """Render a third-party copier template; untrusted ones lose their tasks, migrations, extensions."""
+    import copier
+
+    skipped = [] if trust else _strip_unsafe_copier_settings(template)
+    try:
+        with copier.Worker(
+            src_path=str(template),
+            dst_path=dest,
+            data=dict(data),
+            defaults=use_defaults,
+            overwrite=True,
+            quiet=True,
+            unsafe=trust,
+            skip_tasks=not trust,
+        ) as worker:
+            worker.run_copy()
+            questions = set(worker.template.questions_data)
+            answers = {k: v for k, v in worker.answers.combined.items() if k in questions}
+    except Exception as error:  # copier raises many types; all mean "this render failed".
+        hint = "pass --trust if you trust the template" if skipped else "check the answers and the template"
+        raise TemplateError(f"rendering {template.name} failed: {error}", hint) from error
+    verify(dest)
+    return Rendered(answers=answers, skipped=skipped)
+
+
+def refuse_template_syntax(data: Mapping[str, Any]) -> None:
+    """cookiecutter renders answers as templates, so an answer could run code: refuse it."""
+    for key, value in data.items():
+        if isinstance(value, str) and any(marker in value for marker in TEMPLATE_SYNTAX):
+            raise InvalidAnswer(
+                f"answer {key}={value!r} contains template syntax, which cookiecutter would execute",
+                "remove the {{ }}, {% %} or {# #} from the answer",
+            )
+
+
+def _cookiecutter_paths(template: Path, context: dict[str, Any]) -> Iterator[tuple[Path, str]]:
+    """Every path of the template's project folder, and the name cookiecutter will render it to."""
+    from cookiecutter.environment import StrictEnvironment
+
+    env = StrictEnvironment(context=context, keep_trailing_newline=True)
+    for path in template.rglob("*"):
+        relative = path.relative_to(template)
+        if relative.parts[0] in {"hooks", "cookiecutter.json"} or "{{" not in relative.parts[0]:
+            continue
+        yield path, env.from_string(relative.as_posix()).render(**context)
+
+
+def check_cookiecutter_paths(template: Path, context: dict[str, Any]) -> None:
+    """Refuse, before anything is written, names that would render outside the project folder."""
+    top = None
+    for path, rendered in _cookiecutter_paths(template, context):
+        normal = os.path.normpath(rendered)
+        head = normal.split(os.sep, 1)[0]
+        top = top or head
+        if os.path.isabs(normal) or head in ("", ".", "..") or head != top:
+            raise TemplateError(
+                f"the template's {path.relative_to(template)} renders to {rendered!r}, outside the project",
+                "nothing was written; this template is unsafe",
+            )
+
+
+def render_cookiecutter(
+    template: Path, dest: Path, data: Mapping[str, Any], *, use_defaults: bool, trust: bool
+) -> Rendered:
+    """Render a cookiecutter template; untrusted ones run no hooks and load no Jinja extensions."""
+    from cookiecutter.exceptions import CookiecutterException
+    from cookiecutter.generate import generate_context, generate_files
+    from cookiecutter.prompt import prompt_for_config
+
+    refuse_template_syntax(data)
+    skipped: list[str] = []
+    hooks = sorted(p.name for p in (template / "hooks").glob("*") if p.is_file())
+    if hooks and not trust:
+        skipped.append(f"cookiecutter hooks ({', '.join(hooks)})")
+    try:
+        context = generate_context(context_file=str(template / "cookiecutter.json"), extra_context=dict(data))
+        if context["cookiecutter"].pop("_extensions", None) and not trust:
+            skipped.append("Jinja extensions")
+        context["cookiecutter"] = prompt_for_config(context, no_input=use_defaults)
+        context["cookiecutter"]["_template"] = str(template)
+        check_cookiecutter_paths(template, context)
+        with tempfile.TemporaryDirectory(prefix="mlscaffold-cookiecutter-") as scratch:
+            output = Path(scratch) / "sandbox" / "out"
+            output.mkdir(parents=True)
+            made = Path(
+                generate_files(
+                    repo_dir=str(template), context=context, output_dir=str(output), accept_hooks=trust
+                )
+            )
+            strays = [p for p in output.parent.rglob("*") if not p.is_relative_to(output)]
+            if strays or made.parent != output:
+                raise TemplateError(
+                    "the template wrote outside its project folder", "this template is unsafe"
+                )
+            verify(made)
+            shutil.move(made, dest)
+    except CookiecutterException as error:
+        raise TemplateError(
+            f"rendering {template.name} failed: {error}", "check the answers and the template"
+        ) from error
+    answers = {k: v for k, v in context["cookiecutter"].items() if not k.startswith("_")}
+    return Rendered(answers=answers, skipped=skipped)

@@ -10,8 +10,8 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +26,18 @@ from .answers import (
     resolve,
     write_record,
 )
-from .catalog import Template, find_template, template_version
+from .catalog import find_template, template_version
 from .errors import DestinationNotEmpty, UsageError
-from .render import copier_files, render_builtin
+from .render import copier_files, render_builtin, render_cookiecutter, render_copier
+from .sources import BUILTIN, COPIER, Source, checkout, recorded_source, resolve_source
+
+
+@dataclass(frozen=True)
+class RenderedProject:
+    """A pristine render in a folder: its answers file record, and what was skipped as unsafe."""
+
+    record: AnswersRecord
+    skipped: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -36,11 +45,53 @@ class NewProject:
     """What `new` made."""
 
     path: Path
-    template: str
-    version: str
-    answers: dict[str, Any]
+    record: AnswersRecord
     commit: lineage.Commit | None
     pushed: bool
+    skipped: list[str]
+
+
+def render_project(
+    source: Source,
+    given: Mapping[str, Any],
+    dest: Path,
+    *,
+    use_defaults: bool,
+    ask: Ask | None = None,
+    trust: bool = False,
+    previous: AnswersRecord | None = None,
+) -> RenderedProject:
+    """Render the template at `source` into `dest`, with its answers file.
+
+    `previous` (for an update) supplies the recorded answers; only questions new in this
+    version are asked, and `given` overrides.
+    """
+    if source.kind == BUILTIN:
+        template = find_template(source.location)
+        questions = load_questions(copier_files(template))
+        known = {question.name for question in questions}
+        recorded = {k: v for k, v in (previous.answers if previous else {}).items() if k in known}
+        values = resolve(questions, {**recorded, **given}, use_defaults=use_defaults, ask=ask)
+        render_builtin(template, values, dest)
+        record = AnswersRecord(
+            template.name, template_version(template), BUILTIN, recorded_answers(questions, values)
+        )
+        write_record(dest, record)
+        return RenderedProject(record)
+    with checkout(source) as files:
+        data = {**(previous.answers if previous else {}), **given}
+        render = render_copier if files.format == COPIER else render_cookiecutter
+        rendered = render(files.path, dest, data, use_defaults=use_defaults or bool(previous), trust=trust)
+    record = AnswersRecord(
+        source.name,
+        files.version,
+        recorded_source(source),
+        rendered.answers,
+        format=files.format,
+        directory=source.directory,
+    )
+    write_record(dest, record)
+    return RenderedProject(record, rendered.skipped)
 
 
 def check_destination(dest: Path) -> None:
@@ -78,9 +129,18 @@ def place(stage: Path, dest: Path) -> None:
     os.replace(stage, dest)
 
 
-def commit_message(template: Template, version: str, answers: dict[str, Any]) -> str:
-    summary = f"Generate {answers['project_name']} from mlscaffold's {template.name} template"
-    return lineage.render_message(summary, template.name, version)
+def fallback_identity(answers: Mapping[str, Any]) -> lineage.Identity:
+    """Who signs commits when git has no identity configured: the author answers, if any."""
+    name = str(answers.get("author_name") or answers.get("full_name") or "mlscaffold user")
+    email = str(answers.get("author_email") or answers.get("email") or "mlscaffold@localhost")
+    return lineage.Identity(name, email)
+
+
+def first_commit_message(record: AnswersRecord) -> str:
+    origin = "mlscaffold's" if record.source == BUILTIN else "the"
+    name = record.answers.get("project_name", "the project")
+    summary = f"Generate {name} from {origin} {record.template} template"
+    return lineage.render_message(summary, record.template, record.version)
 
 
 def new_project(
@@ -94,9 +154,12 @@ def new_project(
     remote: str | None = None,
     push: bool = False,
     ask: Ask | None = None,
+    vcs_ref: str | None = None,
+    directory: str = "",
+    trust: bool = False,
 ) -> NewProject:
-    """Generate a project from a built-in template into DEST; see the module docstring."""
-    template = find_template(template_name)
+    """Generate a project from a template into DEST; see the module docstring."""
+    source = resolve_source(template_name, vcs_ref, directory)
     dest = dest.expanduser().absolute()
     check_destination(dest)
     if push and not remote:
@@ -104,22 +167,17 @@ def new_project(
     if git:
         lineage.require_git()
     given = {**(read_answers_input(answers_file) if answers_file else {}), **parse_data(data)}
-    questions = load_questions(copier_files(template))
-    values = resolve(questions, given, use_defaults=use_defaults, ask=ask)
-    answers = recorded_answers(questions, values)
-    version = template_version(template)
 
     with staging(dest) as stage:
-        render_builtin(template, values, stage)
-        write_record(stage, AnswersRecord(template.name, version, "builtin", answers))
+        rendered = render_project(source, given, stage, use_defaults=use_defaults, ask=ask, trust=trust)
         commit = None
         if git:
-            fallback = lineage.Identity(answers["author_name"], answers["author_email"])
-            commit = lineage.init_and_commit(stage, commit_message(template, version, answers), fallback)
+            who = fallback_identity(rendered.record.answers)
+            commit = lineage.init_and_commit(stage, first_commit_message(rendered.record), who)
             if remote:
                 lineage.add_remote(stage, remote)
         place(stage, dest)
 
     if push:
         lineage.push(dest)
-    return NewProject(dest, template.name, version, answers, commit, pushed=push)
+    return NewProject(dest, rendered.record, commit, pushed=push, skipped=rendered.skipped)

@@ -15,19 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from . import lineage
-from .answers import (
-    AnswersRecord,
-    Ask,
-    load_questions,
-    parse_data,
-    read_record,
-    recorded_answers,
-    resolve,
-    write_record,
-)
-from .catalog import Template, find_template, template_version
+from .answers import Ask, parse_data, read_record
+from .catalog import find_template, template_version
 from .errors import UsageError
-from .render import copier_files, render_builtin
+from .scaffold import fallback_identity, render_project
+from .sources import BUILTIN, newest_version, source_of
 
 UP_TO_DATE, UPDATED, CONFLICTS, PLANNED = "up-to-date", "updated", "conflicts", "planned"
 
@@ -46,6 +38,7 @@ class UpdateResult:
     conflicts: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
     kept_deleted: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
     commit: str | None = None
     diff: str = ""
 
@@ -64,19 +57,16 @@ class CheckResult:
         return self.current == self.latest
 
 
-def _builtin(record: AnswersRecord) -> Template:
-    if record.source != "builtin":
-        raise UsageError(
-            f"this project comes from {record.source}, not a built-in template",
-            "updating third-party templates is not supported yet",
-        )
-    return find_template(record.template)
-
-
 def check_project(path: Path) -> CheckResult:
-    """Compare the recorded template version with the one installed: no git, no rendering."""
+    """Compare the recorded template version with the newest one.
+
+    Built-in templates: no git, no rendering. Git templates: one `git ls-remote`.
+    """
     record = read_record(path)
-    return CheckResult(record.template, record.version, template_version(_builtin(record)))
+    if record.source == BUILTIN:
+        return CheckResult(record.template, record.version, template_version(find_template(record.template)))
+    source = source_of(record.source, record.template, None, record.directory)
+    return CheckResult(record.template, record.version, newest_version(source))
 
 
 def diff_project(path: Path, stat: bool = False) -> str:
@@ -105,6 +95,8 @@ def update_project(
     use_defaults: bool = False,
     ask: Ask | None = None,
     dry_run: bool = False,
+    vcs_ref: str | None = None,
+    trust: bool = False,
 ) -> UpdateResult:
     """Bring the template's changes (and answer changes) into the project; see the module docstring."""
     path = path.absolute()
@@ -114,43 +106,38 @@ def update_project(
             "a merge is in progress", "resolve it and `git commit` (or `git merge --abort`) first"
         )
     record = read_record(path)
-    template = _builtin(record)
+    source = source_of(record.source, record.template, vcs_ref, record.directory)
     base = lineage.last_render(repo)
-
-    questions = load_questions(copier_files(template))
-    known = {question.name for question in questions}
     overrides = parse_data(data)
-    given = {name: value for name, value in record.answers.items() if name in known} | overrides
-    values = resolve(questions, given, use_defaults=use_defaults, ask=ask)
-    answers = recorded_answers(questions, values)
-    version = template_version(template)
-    result = UpdateResult(
-        status=UP_TO_DATE,
-        template=template.name,
-        from_version=record.version,
-        to_version=version,
-        changed_answers={
-            name: [record.answers.get(name), value]
-            for name, value in answers.items()
-            if name in record.answers and record.answers[name] != value
-        },
-        new_questions=[name for name in answers if name not in record.answers],
-    )
-    who = lineage.configured_identity(repo) or lineage.Identity(
-        answers["author_name"], answers["author_email"]
-    )
-    summary = f"Update {answers['project_name']} to mlscaffold's {template.name} template {version}"
     store = lineage.scratch_objects(repo) if dry_run else contextlib.nullcontext()
 
     with store:
         with tempfile.TemporaryDirectory(prefix="mlscaffold-render-") as scratch:
             stage = Path(scratch) / "project"
-            render_builtin(template, values, stage)
-            write_record(stage, AnswersRecord(template.name, version, record.source, answers))
+            rendered = render_project(
+                source, overrides, stage, use_defaults=use_defaults, ask=ask, trust=trust, previous=record
+            )
             tree = lineage.snapshot(repo, stage)
+        new = rendered.record
+        result = UpdateResult(
+            status=UP_TO_DATE,
+            template=new.template,
+            from_version=record.version,
+            to_version=new.version,
+            changed_answers={
+                name: [record.answers[name], value]
+                for name, value in new.answers.items()
+                if name in record.answers and record.answers[name] != value
+            },
+            new_questions=[name for name in new.answers if name not in record.answers],
+            skipped=rendered.skipped,
+        )
+        who = lineage.configured_identity(repo) or fallback_identity(new.answers)
+        name = new.answers.get("project_name", path.name)
+        summary = f"Update {name} to the {new.template} template {new.version}"
         if tree == lineage.tree_of(repo, base):
             return result
-        message = lineage.render_message(summary, template.name, version)
+        message = lineage.render_message(summary, new.template, new.version)
         render_commit = lineage.commit_tree(repo, tree, base, message, who)
         preview = lineage.preview_merge(repo, render_commit)
         result.changes = lineage.changes(repo, lineage.tree_of(repo, "HEAD"), preview.tree)
@@ -167,16 +154,25 @@ def update_project(
             result.diff = lineage.patch(repo, lineage.tree_of(repo, "HEAD"), preview.tree)
             return result
 
+    return _merge(repo, render_commit, result, summary, who)
+
+
+def _merge(
+    repo: Any, render_commit: str, result: UpdateResult, message: str, who: lineage.Identity
+) -> UpdateResult:
+    """Merge the render into the branch; settle the deletes; commit unless real conflicts remain.
+
+    Any failure aborts the merge, leaving branch, index and working tree as they were.
+    """
     try:
-        unmerged = lineage.merge(repo, render_commit, summary, who)
-        for path_ in unmerged:
-            if path_ in result.kept or path_ in result.kept_deleted:
-                lineage.keep_user_side(repo, path_)
+        for path in lineage.merge(repo, render_commit, message, who):
+            if path in result.kept or path in result.kept_deleted:
+                lineage.keep_user_side(repo, path)
         result.conflicts = lineage.unmerged(repo)
         if result.conflicts:
             result.status = CONFLICTS
             return result
-        result.commit = lineage.commit_merge(repo, summary, who)
+        result.commit = lineage.commit_merge(repo, message, who)
     except BaseException:
         lineage.abort_merge(repo)
         raise

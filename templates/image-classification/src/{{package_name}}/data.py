@@ -69,7 +69,9 @@ def scan(folder: Path, classes: list[str] | None = None) -> tuple[list[Sample], 
     return samples, classes
 
 
-def hold_out(samples: list[Sample], fraction: float, seed: int) -> tuple[list[Sample], list[Sample]]:
+def hold_out(
+    samples: list[Sample], fraction: float, seed: int
+) -> tuple[list[Sample], list[Sample]]:
     """Split off `fraction` of each class (seeded), so both parts keep the class balance."""
     rng = random.Random(seed)
     kept, held = [], []
@@ -135,19 +137,20 @@ def to_tensor(image: Image.Image, mean: list[float], std: list[float]) -> torch.
     array = np.asarray(image, dtype=np.float32) / 255.0
     if array.ndim == 2:
         array = array[:, :, None]
-    tensor = torch.from_numpy(array.transpose(2, 0, 1).copy())
-    return (tensor - torch.tensor(mean)[:, None, None]) / torch.tensor(std)[:, None, None]
+    array = (array - np.asarray(mean, dtype=np.float32)) / np.asarray(std, dtype=np.float32)
+    return torch.from_numpy(array.transpose(2, 0, 1).copy())
 
 
-def channel_stats(samples: list[Sample], image_size: int, channels: int) -> tuple[list, list]:
+def channel_stats(
+    samples: list[Sample], image_size: int, channels: int
+) -> tuple[list[float], list[float]]:
     """Per-channel mean and std of (up to STATS_SAMPLE) training images, for normalisation."""
-    subset = samples if len(samples) <= STATS_SAMPLE else random.Random(0).sample(samples, STATS_SAMPLE)
-    pixels = np.stack(
-        [np.asarray(load_image(path, image_size, channels), dtype=np.float64) for path, _ in subset]
-    ).reshape(len(subset), -1, channels) / 255.0
-    mean = pixels.mean(axis=(0, 1))
-    std = pixels.std(axis=(0, 1)) + 1e-6
-    return [round(float(value), 6) for value in mean], [round(float(value), 6) for value in std]
+    if len(samples) > STATS_SAMPLE:
+        samples = random.Random(0).sample(samples, STATS_SAMPLE)
+    images = [np.asarray(load_image(path, image_size, channels)) for path, _ in samples]
+    pixels = np.stack(images).reshape(len(images), -1, channels) / 255.0
+    mean, std = pixels.mean(axis=(0, 1)), pixels.std(axis=(0, 1)) + 1e-6
+    return [round(float(m), 6) for m in mean], [round(float(s), 6) for s in std]
 
 
 class ImageFolderDataset(Dataset):

@@ -30,7 +30,8 @@ def predict_proba(
     model.eval()
     probabilities, labels, loss = [], [], 0.0
     for images, targets in loader:
-        images, targets = images.to(device), targets.to(device)
+        images = images.to(device, memory_format=torch.channels_last)
+        targets = targets.to(device)
         with autocast(device, amp):
             logits = model(images)
         logits = logits.float()

@@ -42,9 +42,8 @@ def predict(
         batch = to_tensor(image, checkpoint["mean"], checkpoint["std"]).unsqueeze(0)
         probabilities = model(batch).softmax(dim=1)[0]
         values, indices = probabilities.topk(min(top_k, len(classes)))
-        results.append(
-            (path, [(classes[i], p) for i, p in zip(indices.tolist(), values.tolist(), strict=True)])
-        )
+        ranked = zip(indices.tolist(), values.tolist(), strict=True)
+        results.append((path, [(classes[index], value) for index, value in ranked]))
     return results
 
 

@@ -89,7 +89,10 @@ def prepare(config: DataConfig, seed: int, force: bool = False) -> Path:
     if config.source in OFFLINE_SOURCES:
         images, labels, classes = offline_arrays(config.source)
         train_idx, test_idx = train_test_split(
-            np.arange(len(labels)), test_size=config.test_fraction, stratify=labels, random_state=seed
+            np.arange(len(labels)),
+            test_size=config.test_fraction,
+            stratify=labels,
+            random_state=seed,
         )
         splits: dict[str, Labelled] = {
             split: ((Image.fromarray(images[i]), int(labels[i])) for i in indices)
@@ -112,8 +115,11 @@ def prepare(config: DataConfig, seed: int, force: bool = False) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=f"{__package__} prepare-data", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog=f"{__package__} prepare-data",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--config", type=Path, default=Path("configs/default.yaml"))
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--force", action="store_true", help="rewrite data.root if it exists")

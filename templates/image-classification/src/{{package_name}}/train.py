@@ -31,8 +31,14 @@ from .config import load_config, save_config
 from .data import DataConfig, ImageFolderDataset, Splits, channel_stats, load_splits
 from .distributed import Context, autocast, cleanup, mean_across_processes, setup
 from .evaluate import EVAL_BATCH, predict_proba, scores
-from .model import ModelConfig, build_model, imagenet_weights, load_matching, load_model
-from .model import save_checkpoint
+from .model import (
+    ModelConfig,
+    build_model,
+    imagenet_weights,
+    load_matching,
+    load_model,
+    save_checkpoint,
+)
 from .prepare_data import prepare
 from .runs import hardware, new_run_dir, write_metrics
 from .runtime import available_cpus, seed_everything, set_threads
@@ -110,16 +116,19 @@ def train(
     if config.model.pretrained and context.is_main:  # DDP copies rank 0's weights to the rest
         fresh = load_matching(model, imagenet_weights())
         print(f"started from ImageNet weights; trained from scratch: {', '.join(fresh)}")
-    model.to(context.device)
+    # Channels-last memory layout: about twice as fast for these convolutions on a CPU,
+    # and what GPU tensor cores want under mixed precision.
+    model.to(context.device, memory_format=torch.channels_last)
     raw_model = model  # the plain module: what rank 0 evaluates and saves
     if context.distributed:
         device_ids = [context.local_rank] if context.device.type == "cuda" else None
         model = DistributedDataParallel(model, device_ids=device_ids)
-    parameters = list(raw_model.parameters())
+    weights = [p for p in raw_model.parameters() if p.dim() >= 2]
+    norms_and_biases = [p for p in raw_model.parameters() if p.dim() < 2]
     optimizer = torch.optim.AdamW(
         [
-            {"params": [p for p in parameters if p.dim() >= 2], "weight_decay": config.weight_decay},
-            {"params": [p for p in parameters if p.dim() < 2], "weight_decay": 0.0},
+            {"params": weights, "weight_decay": config.weight_decay},
+            {"params": norms_and_biases, "weight_decay": 0.0},
         ],
         lr=config.lr,
     )
@@ -165,13 +174,16 @@ def train(
         sampler.set_epoch(epoch)  # a different, seeded shuffle each epoch
         loss_sum = 0.0
         progress = tqdm(
-            loader, desc=f"epoch {epoch + 1}/{config.epochs}", disable=not context.is_main, leave=False
+            loader,
+            desc=f"epoch {epoch + 1}/{config.epochs}",
+            disable=None if context.is_main else True,  # None: only on a terminal
+            leave=False,
         )
         for images, labels in progress:
             lr = lr_at(state["step"], total_steps, warmup_steps, config.lr)
             for group in optimizer.param_groups:
                 group["lr"] = lr
-            images = images.to(context.device, non_blocking=True)
+            images = images.to(context.device, memory_format=torch.channels_last, non_blocking=True)
             labels = labels.to(context.device, non_blocking=True)
             with autocast(context.device, config.amp):
                 loss = F.cross_entropy(model(images), labels)
@@ -195,7 +207,11 @@ def train(
             if improved:
                 state["best"], state["best_epoch"] = [val_accuracy, -val_loss], epoch + 1
                 save_checkpoint(
-                    run_dir / "best.pt", raw_model, **meta, epoch=epoch + 1, val_accuracy=val_accuracy
+                    run_dir / "best.pt",
+                    raw_model,
+                    **meta,
+                    epoch=epoch + 1,
+                    val_accuracy=val_accuracy,
                 )
             state["epoch"] = epoch + 1
             state["train_seconds"] = time.perf_counter() - started
@@ -247,7 +263,9 @@ def finish(
     """Score the best checkpoint and the baseline on the test images; write plots and metrics."""
     model, checkpoint = load_model(run_dir / "best.pt")
     size, channels = config.data.image_size, config.data.channels
-    test_set = ImageFolderDataset(splits.test, size, channels, checkpoint["mean"], checkpoint["std"])
+    test_set = ImageFolderDataset(
+        splits.test, size, channels, checkpoint["mean"], checkpoint["std"]
+    )
     test_loader = DataLoader(test_set, batch_size=EVAL_BATCH, num_workers=config.workers)
     probabilities, labels, test_loss = predict_proba(
         model.to(context.device), test_loader, context.device, config.amp
@@ -291,20 +309,34 @@ def finish(
         },
     }
     write_metrics(run_dir, metrics)
+    accuracy = metrics["model"]["metrics"]["accuracy"]
     print(
-        f"test accuracy {metrics['model']['metrics']['accuracy']:.4f} "
-        f"(baseline {baseline_scores['accuracy']:.4f}) after {metrics['train_seconds']} s of training"
+        f"test accuracy {accuracy:.4f} (baseline {baseline_scores['accuracy']:.4f}), "
+        f"{metrics['train_seconds']} s of training"
     )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=f"{__package__} train", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog=f"{__package__} train",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--config", type=Path, default=Path("configs/default.yaml"))
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a config value, e.g. --set model.name=resnet18 (repeatable)")
-    parser.add_argument("--resume", type=Path, metavar="RUN_DIR",
-                        help="continue this run from its last.pt, with its config.yaml")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config value, e.g. --set model.name=resnet18 (repeatable)",
+    )
+    parser.add_argument(
+        "--resume",
+        type=Path,
+        metavar="RUN_DIR",
+        help="continue this run from its last.pt, with its config.yaml",
+    )
     args = parser.parse_args(argv)
     config_path = args.resume / "config.yaml" if args.resume else args.config
     config = load_config(TrainConfig, config_path, args.overrides)

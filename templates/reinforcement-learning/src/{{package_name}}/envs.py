@@ -7,10 +7,14 @@ MountainCar-v0, LunarLander-v3 with `gymnasium[box2d]`, ...).
 
 from __future__ import annotations
 
+import os
+
 import gymnasium as gym
 import numpy as np
 
-# Rendering without a display: pygame draws into an off-screen surface.
+# Frames are drawn off-screen (for the GIF), so no display is needed: tell SDL
+# (pygame) not to look for one, which also works on CI runners and servers.
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 RENDER_MODE = "rgb_array"
 
 
