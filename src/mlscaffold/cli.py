@@ -71,7 +71,8 @@ def list_templates(
         )
     out.print(table)
     out.print(
-        "Create one with: mlscaffold new TEMPLATE DEST  (a name or alias; also a folder, a git URL, gh:OWNER/REPO)"
+        "Create one with: mlscaffold new TEMPLATE DEST  "
+        "(a name or alias; also a folder, a git URL, gh:OWNER/REPO)"
     )
 
 

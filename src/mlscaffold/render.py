@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ import yaml
 
 from .answers import read_yaml
 from .catalog import Template, base_path
-from .errors import InvalidAnswer, TemplateError
+from .errors import InvalidAnswer, MlscaffoldError, TemplateError
 
 COPIER_FILE = "copier.yml"
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".DS_Store")
@@ -171,28 +171,27 @@ def refuse_template_syntax(data: Mapping[str, Any]) -> None:
             )
 
 
-def _cookiecutter_paths(template: Path, context: dict[str, Any]) -> Iterator[tuple[Path, str]]:
-    """Every path of the template's project folder, and the name cookiecutter will render it to."""
+def check_cookiecutter_paths(template: Path, context: dict[str, Any]) -> None:
+    """Refuse, before anything is written, names that would render outside the project folder.
+
+    cookiecutter renders each part of a path on its own and joins them, so an absolute part
+    or a `..` anywhere can climb out of the output folder.
+    """
     from cookiecutter.environment import StrictEnvironment
 
     env = StrictEnvironment(context=context, keep_trailing_newline=True)
-    for path in template.rglob("*"):
-        relative = path.relative_to(template)
-        if relative.parts[0] in {"hooks", "cookiecutter.json"} or "{{" not in relative.parts[0]:
-            continue
-        yield path, env.from_string(relative.as_posix()).render(**context)
-
-
-def check_cookiecutter_paths(template: Path, context: dict[str, Any]) -> None:
-    """Refuse, before anything is written, names that would render outside the project folder."""
+    sandbox = os.path.join(os.sep, "sandbox")
     top = None
-    for path, rendered in _cookiecutter_paths(template, context):
-        normal = os.path.normpath(rendered)
-        head = normal.split(os.sep, 1)[0]
-        top = top or head
-        if os.path.isabs(normal) or head in ("", ".", "..") or head != top:
+    for path in sorted(template.rglob("*")):
+        relative = path.relative_to(template)
+        if "{{" not in relative.parts[0]:
+            continue  # cookiecutter.json, hooks/ and other files beside the project folder
+        parts = [env.from_string(part).render(**context) for part in relative.parts]
+        top = top or os.path.normpath(os.path.join(sandbox, parts[0]))
+        target = os.path.normpath(os.path.join(sandbox, *parts))
+        if os.path.dirname(top) != sandbox or not (target == top or target.startswith(top + os.sep)):
             raise TemplateError(
-                f"the template's {path.relative_to(template)} renders to {rendered!r}, outside the project",
+                f"the template's {relative} renders to {'/'.join(parts)!r}, outside the project",
                 "nothing was written; this template is unsafe",
             )
 
@@ -201,7 +200,6 @@ def render_cookiecutter(
     template: Path, dest: Path, data: Mapping[str, Any], *, use_defaults: bool, trust: bool
 ) -> Rendered:
     """Render a cookiecutter template; untrusted ones run no hooks and load no Jinja extensions."""
-    from cookiecutter.exceptions import CookiecutterException
     from cookiecutter.generate import generate_context, generate_files
     from cookiecutter.prompt import prompt_for_config
 
@@ -232,7 +230,9 @@ def render_cookiecutter(
                 )
             verify(made)
             shutil.move(made, dest)
-    except CookiecutterException as error:
+    except (MlscaffoldError, KeyboardInterrupt):
+        raise
+    except Exception as error:  # cookiecutter, Jinja and the file system all raise their own.
         raise TemplateError(
             f"rendering {template.name} failed: {error}", "check the answers and the template"
         ) from error

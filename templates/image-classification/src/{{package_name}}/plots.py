@@ -43,6 +43,7 @@ def confusion_matrix(
         display_labels=classes,
         ax=axis,
         colorbar=False,
+        cmap="Blues",
         xticks_rotation=45 if len(classes) > 10 or max(map(len, classes)) > 3 else "horizontal",
     )
     axis.set_title("Confusion matrix (test images)")
@@ -57,16 +58,16 @@ def misclassified(
     image_size: int,
     channels: int,
     path: Path,
-    limit: int = 25,
+    limit: int = 16,
 ) -> None:
     """A grid of the most confidently wrong test images, titled true -> predicted (p)."""
     labels = np.array([label for _, label in samples])
     predictions = probabilities.argmax(axis=1)
     wrong = np.flatnonzero(predictions != labels)
     wrong = wrong[np.argsort(-probabilities[wrong, predictions[wrong]])][:limit]
-    columns = 5
+    columns = 4
     rows = max(1, int(np.ceil(len(wrong) / columns)))
-    fig = Figure(figsize=(2 * columns, 2.2 * rows))
+    fig = Figure(figsize=(2 * columns, 2.2 * rows + 0.4))
     axes = fig.subplots(rows, columns, squeeze=False)
     for axis in axes.flat:
         axis.axis("off")
@@ -78,6 +79,6 @@ def misclassified(
         axis.set_title(f"{true} -> {predicted} ({confidence:.2f})", fontsize=9)
     if not len(wrong):
         axes[0, 0].text(0, 0.5, "no misclassified test images", fontsize=12)
-    fig.suptitle("Misclassified test images: true -> predicted (probability)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.suptitle("Most confident mistakes: true -> predicted (probability)")
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=1 - 0.5 / (2.2 * rows + 0.4))
+    fig.savefig(path, dpi=100)

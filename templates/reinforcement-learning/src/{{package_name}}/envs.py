@@ -25,7 +25,9 @@ def make_env(env_id: str, render_mode: str | None = None) -> gym.Env:
     return env
 
 
-def make_vector_env(env_id: str, num_envs: int, vectorization: str = "sync") -> gym.vector.VectorEnv:
+def make_vector_env(
+    env_id: str, num_envs: int, vectorization: str = "sync"
+) -> gym.vector.VectorEnv:
     """`num_envs` copies of the environment stepped together.
 
     `sync` steps them one after another in this process (fastest for cheap

@@ -26,7 +26,8 @@ def plot_returns(
         ax.plot(steps, returns, ".", color="tab:blue", alpha=0.15, markersize=3)
         if len(returns) >= window:
             smooth = np.convolve(returns, np.ones(window) / window, mode="valid")
-            ax.plot(steps[window - 1 :], smooth, color="tab:blue", label=f"training ({window}-episode mean)")
+            label = f"training ({window}-episode mean)"
+            ax.plot(steps[window - 1 :], smooth, color="tab:blue", label=label)
     if evaluations:
         ax.errorbar(
             [e["step"] for e in evaluations],
