@@ -60,20 +60,21 @@ def copier_files() -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def env(git_env: dict[str, str]) -> dict[str, str]:
+@pytest.fixture(autouse=True)
+def env(git_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The test's own git commands (making template repositories) use the test identity too."""
+    monkeypatch.setenv("HOME", git_env["HOME"])
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     return git_env
 
 
 @pytest.fixture
-def cookiecutter_repo(tmp_path: Path, env) -> Path:
-    os.environ.update({k: env[k] for k in ("HOME", "GIT_CONFIG_NOSYSTEM")})
+def cookiecutter_repo(tmp_path: Path) -> Path:
     return make_repo(tmp_path / "cc-template", cookiecutter_files())
 
 
 @pytest.fixture
-def copier_repo(tmp_path: Path, env) -> Path:
-    os.environ.update({k: env[k] for k in ("HOME", "GIT_CONFIG_NOSYSTEM")})
+def copier_repo(tmp_path: Path) -> Path:
     return make_repo(tmp_path / "copier-template", copier_files())
 
 
@@ -138,8 +139,7 @@ def test_vcs_ref_picks_an_older_tag(cli, tmp_path, copier_repo) -> None:
     assert record(dest)["version"] == "v1.0.0"
 
 
-def test_a_cookiecutter_template_in_a_sub_folder(cli, tmp_path, env) -> None:
-    os.environ.update({k: env[k] for k in ("HOME", "GIT_CONFIG_NOSYSTEM")})
+def test_a_cookiecutter_template_in_a_sub_folder(cli, tmp_path) -> None:
     repo = make_repo(tmp_path / "many", cookiecutter_files("templates/basic/"))
     dest = tmp_path / "p"
     missing = cli("new", repo, dest, "--defaults")
@@ -174,33 +174,22 @@ def outside_and_dest_are_clean(tmp_path: Path) -> None:
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".mlscaffold-")]
 
 
-def test_a_cookiecutter_name_rendering_to_a_parent_folder_is_refused(cli, tmp_path, env) -> None:
+@pytest.mark.parametrize("evil", ["../../escaped", "ABSOLUTE/escaped-abs"])
+def test_a_cookiecutter_name_rendering_outside_the_project_is_refused(cli, tmp_path, evil) -> None:
     files = cookiecutter_files()
-    files["cookiecutter.json"] = json.dumps({**COOKIECUTTER_JSON, "evil": "../../escaped"})
+    evil = evil.replace("ABSOLUTE", str(tmp_path))
+    files["cookiecutter.json"] = json.dumps({**COOKIECUTTER_JSON, "evil": evil})
     files["{{cookiecutter.slug}}/{{cookiecutter.evil}}/f.txt"] = "x"
-    os.environ.update({k: env[k] for k in ("HOME", "GIT_CONFIG_NOSYSTEM")})
     repo = make_repo(tmp_path / "evil", files)
     assert_refused(cli("new", repo, tmp_path / "p", "--defaults"), "outside the project")
     outside_and_dest_are_clean(tmp_path)
 
 
-def test_a_cookiecutter_name_rendering_to_an_absolute_path_is_refused(cli, tmp_path, env) -> None:
-    files = cookiecutter_files()
-    target = tmp_path / "escaped-abs"
-    files["cookiecutter.json"] = json.dumps({**COOKIECUTTER_JSON, "evil": str(target)})
-    files["{{cookiecutter.slug}}/{{cookiecutter.evil}}/f.txt"] = "x"
-    os.environ.update({k: env[k] for k in ("HOME", "GIT_CONFIG_NOSYSTEM")})
-    repo = make_repo(tmp_path / "evil", files)
-    assert_refused(cli("new", repo, tmp_path / "p", "--defaults"), "outside the project")
-    outside_and_dest_are_clean(tmp_path)
-
-
-def test_a_copier_name_rendering_to_a_parent_folder_is_refused(cli, tmp_path, env) -> None:
+def test_a_copier_name_rendering_to_a_parent_folder_is_refused(cli, tmp_path) -> None:
     files = copier_files()
     spec = yaml.safe_load(files["copier.yml"])
     files["copier.yml"] = yaml.safe_dump({**spec, "evil": {"type": "str", "default": "../escaped"}})
     files["{{ evil }}.txt"] = "x"
-    os.environ.update({k: env[k] for k in ("HOME", "GIT_CONFIG_NOSYSTEM")})
     repo = make_repo(tmp_path / "evil", files)
     result = cli("new", repo, tmp_path / "p", "--defaults")
     assert_refused(result, "forbidden")
