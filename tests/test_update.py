@@ -67,7 +67,7 @@ def project(tmp_path: Path, templates: Templates) -> Path:
 
 def commit(project: Path, message: str = "my work") -> None:
     git(project, "add", "--all")
-    git(project, "commit", "-q", "-m", message)
+    git(project, "commit", "-q", "--allow-empty", "-m", message)
 
 
 def edit_line(path: Path, number: int, text: str) -> None:

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import InvalidAnswer, UsageError
 
@@ -75,13 +74,22 @@ def _strftime(fmt: str) -> str:
     return time.strftime(fmt)
 
 
-_ENV = SandboxedEnvironment(keep_trailing_newline=False)
-_ENV.filters["regex_search"] = _regex_search
-_ENV.filters["strftime"] = _strftime
+@functools.cache
+def _environment() -> Any:
+    """The sandbox that renders a template's own defaults and validators (never answers).
+
+    Built on first use: `check` and `list` never need Jinja.
+    """
+    from jinja2.sandbox import SandboxedEnvironment
+
+    env = SandboxedEnvironment(keep_trailing_newline=False)
+    env.filters["regex_search"] = _regex_search
+    env.filters["strftime"] = _strftime
+    return env
 
 
 def _render(source: str, context: Mapping[str, Any]) -> str:
-    return _ENV.from_string(source).render(**context)
+    return _environment().from_string(source).render(**context)
 
 
 # libyaml's parser when present: pure-Python YAML parsing is a visible part of `new`.

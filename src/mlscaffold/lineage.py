@@ -138,7 +138,9 @@ def _reason(error: Exception) -> str:
 
 def last_render(repo: git.Repo) -> str:
     """The newest pristine render reachable from HEAD."""
-    sha = repo.git.log("-1", "--format=%H", f"--grep=^{RENDER_TRAILER}: ", "HEAD")
+    # Renders form a chain (each the parent of the next): in topological order the newest comes
+    # first, whatever the commit dates say (several commits often share one second).
+    sha = repo.git.log("-1", "--topo-order", "--format=%H", f"--grep=^{RENDER_TRAILER}: ", "HEAD")
     if not sha:
         raise UsageError(
             "no pristine render found in this project's history",

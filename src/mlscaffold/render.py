@@ -52,24 +52,36 @@ def compose(template: Template, into: Path, *, questions: bool = True) -> Path:
     return into
 
 
-def render(template_dir: Path, values: Mapping[str, Any], dest: Path) -> None:
-    """Render a copier template non-interactively with `values` into `dest`.
+def _path_without_git() -> str:
+    return os.pathsep.join(
+        folder
+        for folder in os.environ.get("PATH", "").split(os.pathsep)
+        if not (Path(folder) / "git").exists()
+    )
 
-    Tasks, migrations and custom Jinja extensions never run (`unsafe=False`).
+
+def render(template_dir: Path, values: Mapping[str, Any], dest: Path) -> None:
+    """Render a built-in (composed) copier template non-interactively with `values` into `dest`.
+
+    Tasks, migrations and custom Jinja extensions never run (`unsafe=False`). copier is
+    not shown git: it would start one git process per rendered file to copy executable
+    bits into a git index, and `dest` is a fresh folder, not a repository.
     """
     import copier  # Lazy: importing copier costs most of a second.
+    from plumbum import local  # copier runs its commands through plumbum's `local`
 
     try:
-        copier.run_copy(
-            str(template_dir),
-            dest,
-            data=dict(values),
-            defaults=True,
-            overwrite=True,
-            quiet=True,
-            unsafe=False,
-            skip_tasks=True,
-        )
+        with local.env(PATH=_path_without_git()):
+            copier.run_copy(
+                str(template_dir),
+                dest,
+                data=dict(values),
+                defaults=True,
+                overwrite=True,
+                quiet=True,
+                unsafe=False,
+                skip_tasks=True,
+            )
     except Exception as error:  # copier raises many types; all mean "this render failed".
         raise TemplateError(
             f"rendering {template_dir.name} failed: {error}",
@@ -89,7 +101,7 @@ def check_links(folder: Path) -> None:
 
 
 def verify(project: Path) -> None:
-    """Refuse a render that reaches outside its folder or left template syntax behind."""
+    """Refuse a built-in render that reaches outside its folder or left template files behind."""
     check_links(project)
     for path in project.rglob("*"):
         if path.name.endswith(".jinja"):
@@ -157,7 +169,7 @@ def render_copier(
     except Exception as error:  # copier raises many types; all mean "this render failed".
         hint = "pass --trust if you trust the template" if skipped else "check the answers and the template"
         raise TemplateError(f"rendering {template.name} failed: {error}", hint) from error
-    verify(dest)
+    check_links(dest)
     return Rendered(answers=answers, skipped=skipped)
 
 
@@ -228,7 +240,7 @@ def render_cookiecutter(
                 raise TemplateError(
                     "the template wrote outside its project folder", "this template is unsafe"
                 )
-            verify(made)
+            check_links(made)
             shutil.move(made, dest)
     except (MlscaffoldError, KeyboardInterrupt):
         raise

@@ -1,0 +1,67 @@
+"""End to end: the reinforcement-learning template, PPO and DQN, from render to report.
+
+Both projects are installed into one virtual environment (their package names differ), so
+torch and gymnasium are installed once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .projects import check_contract, check_git, generate, install, run
+
+TEMPLATE = "reinforcement-learning"
+ALGORITHMS = ("ppo", "dqn")
+
+
+@pytest.fixture(scope="module")
+def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path]]:
+    """algorithm -> (rendered project, python of the shared venv it is installed in)."""
+    root = tmp_path_factory.mktemp("reinforcement-learning")
+    python: Path | None = None
+    rendered = {}
+    for algorithm in ALGORITHMS:
+        project = root / f"rl-{algorithm}"
+        generate(TEMPLATE, project, project_name=f"rl-{algorithm}", algorithm=algorithm)
+        check_contract(project)
+        check_git(project)
+        if python is None:
+            python = install(project, root / "venv", torch=True)
+        else:
+            pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+            run([*pip, "-e", ".[dev]"], cwd=project)
+        rendered[algorithm] = (project, python)
+    return rendered
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_generated_project_tests_trains_evaluates_predicts_and_reports(
+    projects: dict[str, tuple[Path, Path]], algorithm: str
+) -> None:
+    project, python = projects[algorithm]
+    package = f"rl_{algorithm}"
+    assert (project / "src" / package / f"{algorithm}.py").is_file()
+    other = next(name for name in ALGORITHMS if name != algorithm)
+    assert not (project / "src" / package / f"{other}.py").exists()
+
+    run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project)
+    out = run([python, "-m", package, "train", "--config", "configs/smoke.yaml"], cwd=project)
+    assert "run folder runs/" in out
+
+    out = run([python, "-m", package, "evaluate", "--episodes", "5"], cwd=project)
+    assert "random policy" in out and "+-" in out
+    out = run(
+        [python, "-m", package, "predict", "--episodes", "2", "--gif", "runs/episode.gif"],
+        cwd=project,
+    )
+    assert out.count("episode ") == 2
+    assert (project / "runs" / "episode.gif").read_bytes()[:6] == b"GIF89a"
+
+    run([python, "-m", package, "report"], cwd=project)
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert "| **mean_return** |" in readme and "Random policy" in readme
+    assert "![Trained agent](reports/figures/agent.gif)" in readme
+    assert (project / "reports" / "figures" / "episode_returns.png").is_file()
