@@ -194,3 +194,38 @@ def test_git_is_not_required_on_path_for_list(cli, git_env, tmp_path: Path) -> N
     env = {**git_env, "PATH": str(tmp_path)}
     assert cli("list", env=env).code == 0
     assert shutil.which("git")  # the rest of the suite does use the real git
+
+
+def test_on_a_terminal_each_question_is_asked_and_bad_answers_asked_again(git_env, tmp_path) -> None:
+    import pty
+    import select
+    import sys
+
+    dest = tmp_path / "p"
+    replies = ["churn-model", "Not An Identifier", "", "", "", "", "", "", "", "", "regression", "linear"]
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mlscaffold", "new", "tabular", str(dest), "--no-git"],
+        stdin=terminal, stdout=terminal, stderr=terminal, env=git_env,
+    )  # fmt: skip
+    os.close(terminal)
+    os.write(controller, ("\n".join(replies) + "\n").encode())
+    screen = b""
+    while True:
+        ready, _, _ = select.select([controller], [], [], 60)
+        if not ready:
+            break
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        screen += chunk
+    assert process.wait(timeout=60) == 0, screen.decode(errors="replace")
+    text = screen.decode(errors="replace")
+    assert "lower-case Python identifier" in text  # the bad package name was refused, then asked again
+    answers = yaml.safe_load((dest / ".mlscaffold-answers.yml").read_text())["answers"]
+    assert answers["project_name"] == "churn-model"
+    assert answers["package_name"] == "churn_model"
+    assert (answers["task"], answers["model"]) == ("regression", "linear")
