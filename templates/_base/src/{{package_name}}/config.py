@@ -21,7 +21,7 @@ class ConfigError(ValueError):
     """A config file or override that does not fit the config dataclass."""
 
 
-def load_config(
+def load_config(  # noqa: UP047 - PEP 695 generics would not run on Python 3.10 and 3.11
     cls: type[T], path: str | Path | None = None, overrides: list[str] | None = None
 ) -> T:
     """Build `cls` from the YAML file at `path`, then apply `section.key=value` overrides."""
@@ -40,7 +40,7 @@ def load_config(
     return from_dict(cls, raw)
 
 
-def from_dict(cls: type[T], raw: dict[str, Any]) -> T:
+def from_dict(cls: type[T], raw: dict[str, Any]) -> T:  # noqa: UP047 - as load_config
     """Recursively build dataclass `cls` from a plain dict, rejecting unknown keys."""
     hints = typing.get_type_hints(cls)
     names = {field.name for field in dataclasses.fields(cls)}  # type: ignore[arg-type]

@@ -17,8 +17,11 @@ def seed_everything(seed: int) -> None:
         import torch
     except ImportError:
         return
-    torch.manual_seed(seed)
-    torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.manual_seed(seed)  # the CPU and every CUDA device
+    # Repeatable convolutions on GPUs. (torch.use_deterministic_algorithms would go further,
+    # but loading it costs seconds at every start, and CPU runs are repeatable without it.)
+    torch.backends.cudnn.benchmark = False
+    torch.backends.cudnn.deterministic = True
 
 
 def available_cpus() -> int:

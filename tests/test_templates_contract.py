@@ -1,0 +1,47 @@
+"""Every built-in template, in every choice of its own questions and at both ends of the
+supported Python versions, renders a project that passes ruff, whose CI workflow GitHub
+would accept, with no template leftovers, committed cleanly on main.
+
+Installing and running each project is the end-to-end tests' job (tests/e2e).
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from mlscaffold.answers import load_questions
+from mlscaffold.catalog import builtin_templates
+from mlscaffold.render import copier_files
+from mlscaffold.scaffold import new_project
+
+from .e2e.projects import check_contract, check_git
+
+
+def combinations() -> list[tuple[str, dict[str, str]]]:
+    """Every combination of each template's own choices, plus the base's extremes."""
+    cases: list[tuple[str, dict[str, str]]] = []
+    for template in builtin_templates():
+        cases.append((template.name, {"python_version": "3.10", "license": "none"}))
+        cases.append((template.name, {"python_version": "3.13", "license": "GPL-3.0"}))
+        choices = [q for q in load_questions(copier_files(template)[1:]) if q.choices and not q.computed]
+        for values in itertools.product(*[[str(value) for _, value in q.choices] for q in choices]):
+            answers = dict(zip([q.name for q in choices], values, strict=True))
+            if any(value != str(q.choices[0][1]) for q, value in zip(choices, values, strict=True)):
+                cases.append((template.name, answers))  # all-defaults is covered above
+    return cases
+
+
+@pytest.mark.parametrize(("template", "answers"), combinations(), ids=lambda value: str(value))
+def test_every_template_and_choice_renders_a_clean_project(
+    template, answers, tmp_path, git_env, monkeypatch
+) -> None:
+    monkeypatch.setenv("HOME", git_env["HOME"])
+    data = [f"{key}={value}" for key, value in {"project_name": "portfolio-demo", **answers}.items()]
+    project = new_project(template, tmp_path / "p", data=data, use_defaults=True).path
+    check_contract(project)
+    check_git(project)
+    assert (project / "LICENSE").exists() == (answers.get("license") != "none")
+    assert Path(project / "src" / "portfolio_demo" / "__main__.py").is_file()
