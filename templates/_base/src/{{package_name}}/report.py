@@ -25,20 +25,21 @@ def _fmt(value: Any) -> str:
 
 
 def results_table(metrics: dict[str, Any]) -> str:
-    """A Markdown table of every model metric beside the baseline's, primary metric first."""
-    model, baseline = metrics["model"], metrics["baseline"]
+    """A Markdown table of every model metric beside the baseline's (and a reference model's,
+    when the run has one), primary metric first."""
     primary = metrics["primary_metric"]
-    names = [primary] + [name for name in model["metrics"] if name != primary]
+    columns = [(metrics["model"], ""), (metrics["baseline"], " (baseline)")]
+    if "reference" in metrics:
+        columns.append((metrics["reference"], " (reference)"))
+    names = [primary] + [name for name in metrics["model"]["metrics"] if name != primary]
     lines = [
-        f"| Metric | {model['name']} | {baseline['name']} (baseline) |",
-        "| --- | ---: | ---: |",
+        "| Metric | " + " | ".join(f"{entry['name']}{role}" for entry, role in columns) + " |",
+        "| --- |" + " ---: |" * len(columns),
     ]
     for name in names:
         label = f"**{name}**" if name == primary else name
-        lines.append(
-            f"| {label} | {_fmt(model['metrics'].get(name))} "
-            f"| {_fmt(baseline['metrics'].get(name))} |"
-        )
+        values = " | ".join(_fmt(entry["metrics"].get(name)) for entry, _ in columns)
+        lines.append(f"| {label} | {values} |")
     return "\n".join(lines)
 
 
@@ -112,7 +113,7 @@ def write_report(run_dir: Path, root: Path = Path(".")) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="{{ package_name }} report", description=__doc__)
+    parser = argparse.ArgumentParser(prog=f"{__package__} report", description=__doc__)
     parser.add_argument("--run", type=Path, help="run folder (default: the latest finished run)")
     parser.add_argument("--runs-dir", type=Path, default=RUNS_DIR)
     args = parser.parse_args(argv)
