@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from . import __version__, catalog
 from .errors import MlscaffoldError
@@ -112,7 +113,7 @@ def _prompt(question: Any, default: Any, error: str | None) -> Any:
     from rich.prompt import Prompt
 
     if error:
-        err.print(f"[red]{error}[/]")
+        err.print(f"[red]{escape(error)}[/]")
     choices = [str(value) for _, value in question.choices] or None
     shown = "" if default is None else str(default).lower() if isinstance(default, bool) else str(default)
     return Prompt.ask(
@@ -297,7 +298,7 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)  # returns the code of a typer.Exit instead of exiting
     except MlscaffoldError as error:
-        err.print(f"[red]error:[/] {error}", markup=True)
+        err.print(f"[red]error:[/] {escape(str(error))}")
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
         err.print("interrupted: nothing was written")
