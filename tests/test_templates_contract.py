@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mlscaffold.answers import load_questions
+from mlscaffold.answers import Question, load_questions
 from mlscaffold.catalog import builtin_templates
 from mlscaffold.render import copier_files
 from mlscaffold.scaffold import new_project
@@ -23,16 +23,24 @@ from .e2e.projects import check_contract, check_git
 PROJECT = "a-rather-long-portfolio-project-name"
 
 
+def options(question: Question) -> list[str]:
+    """The values worth rendering for a question: its choices, or both sides of a yes/no."""
+    if question.choices:
+        return [str(value) for _, value in question.choices]
+    return ["true", "false"] if question.type == "bool" else []
+
+
 def combinations() -> list[tuple[str, dict[str, str]]]:
     """Every combination of each template's own choices, plus the base's extremes."""
     cases: list[tuple[str, dict[str, str]]] = []
     for template in builtin_templates():
         cases.append((template.name, {"python_version": "3.10", "license": "none"}))
         cases.append((template.name, {"python_version": "3.13", "license": "GPL-3.0"}))
-        choices = [q for q in load_questions(copier_files(template)[1:]) if q.choices and not q.computed]
-        for values in itertools.product(*[[str(value) for _, value in q.choices] for q in choices]):
-            answers = dict(zip([q.name for q in choices], values, strict=True))
-            if any(value != str(q.choices[0][1]) for q, value in zip(choices, values, strict=True)):
+        own = [q for q in load_questions(copier_files(template)[1:]) if options(q) and not q.computed]
+        for values in itertools.product(*[options(q) for q in own]):
+            answers = dict(zip([q.name for q in own], values, strict=True))
+            defaults = {q.name: str(q.default).lower() if q.type == "bool" else str(q.default) for q in own}
+            if answers != defaults:
                 cases.append((template.name, answers))  # all-defaults is covered above
     return cases
 

