@@ -40,7 +40,7 @@ class DataConfig:
     channels: int = 1  # 1 = grayscale, 3 = RGB
     val_fraction: float = 0.1  # held out from train/ for early stopping when there is no val/
     test_fraction: float = 0.2  # share of a source that prepare-data writes to test/
-    max_train_images: int = 0  # 0 = all; fewer makes a quick smoke run
+    max_images: int = 0  # per split (seeded sample); 0 = all, a few hundred = a quick smoke run
     augment: AugmentConfig = field(default_factory=AugmentConfig)
 
 
@@ -93,8 +93,12 @@ def load_splits(config: DataConfig, seed: int) -> Splits:
     else:
         train, val = hold_out(train, config.val_fraction, seed)
     test, _ = scan(root / "test", classes)
-    if config.max_train_images:
-        train = random.Random(seed).sample(train, min(config.max_train_images, len(train)))
+    if config.max_images:
+        rng = random.Random(seed)
+        train, val, test = (
+            rng.sample(split, config.max_images) if len(split) > config.max_images else split
+            for split in (train, val, test)
+        )
     return Splits(train=train, val=val, test=test, classes=classes)
 
 
@@ -110,8 +114,8 @@ def load_image(path: Path, image_size: int, channels: int) -> Image.Image:
 def random_affine(image: Image.Image, config: AugmentConfig) -> Image.Image:
     """Rotate, zoom and shift around the centre (and maybe mirror), drawing from torch's RNG.
 
-    torch's RNG (not `random`) is seeded per DataLoader worker, so augmentation repeats
-    exactly for the same seed with any number of workers.
+    torch's RNG is seeded by the run's seed, and per worker by the DataLoader, so the
+    augmentations repeat exactly for the same seed and number of workers.
     """
     angle, zoom, shift_x, shift_y, flip = (2 * torch.rand(5) - 1).tolist()
     theta = math.radians(angle * config.rotation)

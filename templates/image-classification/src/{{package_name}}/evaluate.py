@@ -46,7 +46,7 @@ def scores(labels: np.ndarray, predictions: np.ndarray) -> dict[str, float]:
     """Accuracy, and macro F1 (every class counts the same, however many images it has)."""
     return {
         "accuracy": float(accuracy_score(labels, predictions)),
-        "macro_f1": float(f1_score(labels, predictions, average="macro")),
+        "macro_f1": float(f1_score(labels, predictions, average="macro", zero_division=0)),
     }
 
 
@@ -78,5 +78,13 @@ def main(argv: list[str] | None = None) -> int:
     for name, value in {**scores(labels, predictions), "loss": loss}.items():
         print(f"{name:>10}: {value:.4f}")
     print()
-    print(classification_report(labels, predictions, target_names=checkpoint["classes"], digits=4))
+    report = classification_report(
+        labels,
+        predictions,
+        labels=list(range(len(checkpoint["classes"]))),
+        target_names=checkpoint["classes"],
+        digits=4,
+        zero_division=0,
+    )
+    print(report)
     return 0

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -84,8 +83,6 @@ def prepare(config: DataConfig, seed: int, force: bool = False) -> Path:
     root = Path(config.root)
     if root.exists() and not force:
         return root
-    if root.exists():
-        shutil.rmtree(root)
     if config.source in OFFLINE_SOURCES:
         images, labels, classes = offline_arrays(config.source)
         train_idx, test_idx = train_test_split(
@@ -109,6 +106,8 @@ def prepare(config: DataConfig, seed: int, force: bool = False) -> Path:
     partial = root.with_name(root.name + ".partial")  # a crash never leaves a half dataset
     shutil.rmtree(partial, ignore_errors=True)
     counts = {split: write_split(partial, split, items, classes) for split, items in splits.items()}
+    if root.exists():  # --force
+        shutil.rmtree(root)
     partial.rename(root)
     print(f"wrote {config.source} to {root}: {counts['train']} train, {counts['test']} test images")
     return root
@@ -128,5 +127,5 @@ def main(argv: list[str] | None = None) -> int:
 
     config = load_config(TrainConfig, args.config, args.overrides)
     root = prepare(config.data, config.seed, force=args.force)
-    print(f"image folder ready: {root}", file=sys.stderr)
+    print(f"image folder ready: {root}")
     return 0

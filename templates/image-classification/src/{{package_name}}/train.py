@@ -71,6 +71,12 @@ def lr_at(step: int, total: int, warmup: int, peak: float) -> float:
     return peak * 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
+def epochs_since_best(history: list[dict[str, Any]]) -> int:
+    """Epochs since the best validation accuracy (ties: lower loss wins); 0 = the last one."""
+    scores = [(row["val_accuracy"], -row["val_loss"]) for row in history]
+    return len(scores) - 1 - scores.index(max(scores))
+
+
 def main_decides(flag: bool, context: Context) -> bool:
     """Rank 0's decision (early stopping), sent to every process so they stop together."""
     if not context.distributed:
@@ -110,6 +116,10 @@ def train(
         persistent_workers=config.workers > 0,
     )
     val_loader = DataLoader(val_set, batch_size=EVAL_BATCH, num_workers=config.workers)
+    if not len(loader):
+        raise SystemExit(
+            f"{len(train_set)} training images do not fill one batch of {config.batch_size}"
+        )
 
     # Model and optimiser.
     model = build_model(config.model, channels, len(splits.classes), size)
@@ -148,15 +158,7 @@ def train(
     }
 
     # Where we start: a fresh run folder, or the state saved at the end of a run's last epoch.
-    state: dict[str, Any] = {
-        "epoch": 0,
-        "step": 0,
-        "best": [-1.0, -math.inf],  # (validation accuracy, -validation loss): higher is better
-        "best_epoch": 0,
-        "bad_epochs": 0,
-        "train_seconds": 0.0,
-        "history": [],
-    }
+    state: dict[str, Any] = {"epoch": 0, "step": 0, "train_seconds": 0.0, "history": []}
     if resume is not None:
         last = torch.load(resume / "last.pt", map_location="cpu", weights_only=True)
         raw_model.load_state_dict(last["model"])
@@ -202,17 +204,6 @@ def train(
                 raw_model, val_loader, context.device, config.amp
             )
             val_accuracy = float((probabilities.argmax(axis=1) == labels_seen).mean())
-            improved = [val_accuracy, -val_loss] > state["best"]
-            state["bad_epochs"] = 0 if improved else state["bad_epochs"] + 1
-            if improved:
-                state["best"], state["best_epoch"] = [val_accuracy, -val_loss], epoch + 1
-                save_checkpoint(
-                    run_dir / "best.pt",
-                    raw_model,
-                    **meta,
-                    epoch=epoch + 1,
-                    val_accuracy=val_accuracy,
-                )
             state["epoch"] = epoch + 1
             state["train_seconds"] = time.perf_counter() - started
             state["history"].append(
@@ -224,6 +215,15 @@ def train(
                     "lr": lr,
                 }
             )
+            improved = epochs_since_best(state["history"]) == 0
+            if improved:
+                save_checkpoint(
+                    run_dir / "best.pt",
+                    raw_model,
+                    **meta,
+                    epoch=epoch + 1,
+                    val_accuracy=val_accuracy,
+                )
             torch.save(
                 {
                     "model": raw_model.state_dict(),
@@ -240,7 +240,7 @@ def train(
                 f"{' (best)' if improved else ''}, {state['train_seconds']:.1f} s",
                 flush=True,
             )
-            stop = 0 < config.patience <= state["bad_epochs"]
+            stop = 0 < config.patience <= epochs_since_best(state["history"])
             if stop:
                 print(f"early stop: no better validation score for {config.patience} epochs")
         if main_decides(stop, context):
@@ -301,7 +301,7 @@ def finish(
         "hardware": hardware(str(context.device), torch.get_num_threads()),
         "processes": context.world_size,
         "epochs": state["epoch"],
-        "best_epoch": state["best_epoch"],
+        "best_epoch": checkpoint["epoch"],
         "plots": {
             "Learning curves": "learning_curves.png",
             "Confusion matrix": "confusion_matrix.png",
