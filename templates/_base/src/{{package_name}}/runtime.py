@@ -39,6 +39,12 @@ def set_threads(threads: int) -> int:
     """
     count = threads or available_cpus()
     os.environ["OMP_NUM_THREADS"] = str(count)
+    try:  # BLAS and OpenMP pools already loaded (NumPy's) ignore the variable above
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(count)
+    except ImportError:
+        pass
     try:
         import torch
     except ImportError:

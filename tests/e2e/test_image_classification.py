@@ -1,0 +1,99 @@
+"""End to end: the image-classification template, compact CNN and ResNet-18, from render to report.
+
+Both projects are installed into one virtual environment (their package names differ), so
+torch and the rest are installed once. Each runs its own test suite (which trains, resumes and,
+for ResNet-18, runs two processes with torchrun on tiny settings), then the verbs from the
+command line on the smoke profile; the CNN project trains its smoke profile with
+`torchrun --nproc_per_node 2` (gloo on the CPU), which stands in for its own torchrun test.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .projects import check_contract, check_git, generate, install, run
+
+TEMPLATE = "image-classification"
+MODELS = ("cnn", "resnet18")
+
+
+@pytest.fixture(scope="module")
+def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path]]:
+    """model -> (rendered project, python of the shared venv it is installed in)."""
+    root = tmp_path_factory.mktemp("image-classification")
+    python: Path | None = None
+    rendered = {}
+    for model in MODELS:
+        project = root / f"cv-{model}"
+        generate(TEMPLATE, project, project_name=f"cv-{model}", model=model)
+        check_contract(project)
+        check_git(project)
+        if python is None:
+            python = install(project, root / "venv", torch=True)
+        else:
+            pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+            run([*pip, "-e", ".[dev]"], cwd=project)
+        rendered[model] = (project, python)
+    return rendered
+
+
+def latest_metrics(project: Path) -> dict:
+    newest = max((project / "runs").glob("*/metrics.json"), key=lambda path: path.stat().st_mtime)
+    return json.loads(newest.read_text(encoding="utf-8"))
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("model", MODELS)
+def test_generated_project_tests_trains_evaluates_predicts_and_reports(
+    projects: dict[str, tuple[Path, Path]], model: str
+) -> None:
+    project, python = projects[model]
+    package = f"cv_{model}"
+    assert "name: " + model in (project / "configs" / "default.yaml").read_text(encoding="utf-8")
+
+    # The CNN's own two-process test gives way to the torchrun smoke run below (same code path).
+    skip = ["-k", "not torchrun"] if model == "cnn" else []
+    run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *skip], cwd=project)
+
+    out = run([python, "-m", package, "train", "--config", "configs/smoke.yaml"], cwd=project)
+    assert "wrote mnist-5k to data/mnist-5k" in out  # train prepared the missing data itself
+    assert "run folder: runs/" in out
+    metrics = latest_metrics(project)
+    assert metrics["model"]["name"] == {"cnn": "Compact CNN", "resnet18": "ResNet-18"}[model]
+    assert metrics["baseline"]["name"] == "Logistic regression (raw pixels)"
+    if model == "cnn":
+        assert metrics["model"]["metrics"]["accuracy"] > metrics["baseline"]["metrics"]["accuracy"]
+
+    out = run([python, "-m", package, "evaluate"], cwd=project)
+    assert f"accuracy: {metrics['model']['metrics']['accuracy']:.4f}" in out
+
+    image = next((project / "data" / "mnist-5k" / "test" / "3").glob("*.png"))
+    out = run([python, "-m", package, "predict", image, "data/mnist-5k/test/8"], cwd=project)
+    lines = out.splitlines()
+    assert len(lines) == 1 + 100 and lines[0].startswith(f"{image}\t")
+    label, probability = lines[0].split("\t")[1].split()
+    assert label in {str(digit) for digit in range(10)} and 0 < float(probability) <= 1
+
+    run([python, "-m", package, "report"], cwd=project)
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert "| **accuracy** |" in readme and "Logistic regression (raw pixels) (baseline)" in readme
+    assert "![Confusion matrix](reports/figures/confusion_matrix.png)" in readme
+    assert (project / "reports" / "figures" / "misclassified.png").is_file()
+    assert "Training time:" in (project / "MODEL_CARD.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.e2e
+def test_two_processes_with_torchrun_beat_the_baseline(
+    projects: dict[str, tuple[Path, Path]],
+) -> None:
+    project, python = projects["cnn"]
+    torchrun = python.parent / "torchrun"
+    command = [torchrun, "--standalone", "--nproc_per_node", "2", "-m", "cv_cnn", "train"]
+    out = run([*command, "--config", "configs/smoke.yaml"], cwd=project)
+    assert out.count("run folder: runs/") == 1  # rank 0 alone writes the run
+    metrics = latest_metrics(project)
+    assert metrics["processes"] == 2 and metrics["hardware"]["device"] == "cpu"
+    assert metrics["model"]["metrics"]["accuracy"] > metrics["baseline"]["metrics"]["accuracy"]
