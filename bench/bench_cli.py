@@ -32,18 +32,20 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def timed(run: Callable[[], None], repeat: int) -> tuple[float, float]:
-    """Median wall time and median CPU time (user + system, all child processes) of `run`.
+def timed(runs: dict[str, Callable[[], None]], repeat: int) -> dict[str, tuple[float, float]]:
+    """Median wall time and median CPU time (user + system, all child processes) of each run.
 
-    CPU time barely moves when other work shares the machine; wall time does.
+    The runs take turns, so a machine that gets busier or quieter meanwhile weighs on all.
     """
-    walls, cpus = [], []
+    walls: dict[str, list[float]] = {name: [] for name in runs}
+    cpus: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(repeat):
-        cpu, start = children_cpu(), time.perf_counter()
-        run()
-        walls.append(time.perf_counter() - start)
-        cpus.append(children_cpu() - cpu)
-    return statistics.median(walls), statistics.median(cpus)
+        for name, run in runs.items():
+            cpu, start = children_cpu(), time.perf_counter()
+            run()
+            walls[name].append(time.perf_counter() - start)
+            cpus[name].append(children_cpu() - cpu)
+    return {name: (statistics.median(walls[name]), statistics.median(cpus[name])) for name in runs}
 
 
 def command(*args: str | Path, cwd: Path | None = None) -> Callable[[], None]:
@@ -77,12 +79,15 @@ def main() -> None:
             command("git", "add", "--all", cwd=dest)()
             command("git", "commit", "-q", "-m", "Initial commit", cwd=dest)()
 
-        figures = {
-            "mlscaffold --help": timed(command(BIN / "mlscaffold", "--help"), repeat),
-            "mlscaffold list": timed(command(BIN / "mlscaffold", "list"), repeat),
-            "mlscaffold new": timed(mlscaffold_new, repeat),
-            "copier copy + git init/add/commit": timed(copier_copy_and_commit, repeat),
-        }
+        figures = timed(
+            {
+                "mlscaffold --help": command(BIN / "mlscaffold", "--help"),
+                "mlscaffold list": command(BIN / "mlscaffold", "list"),
+                "mlscaffold new": mlscaffold_new,
+                "copier copy + git init/add/commit": copier_copy_and_commit,
+            },
+            repeat,
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
