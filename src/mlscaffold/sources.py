@@ -63,10 +63,13 @@ def resolve_source(spec: str, vcs_ref: str | None = None, directory: str = "") -
         return Source(kind, str(path.resolve()), vcs_ref, directory)
     if "/" in spec or spec.startswith("."):
         raise TemplateNotFound(f"no template folder at {spec}", "check the path, or pass a git URL")
-    plugin = catalog.plugin_template(spec)
-    if plugin is not None:
+    try:  # built-in names first: a plugin cannot shadow them, and no package scan is needed
+        return Source(BUILTIN, catalog.find_template(spec).name)
+    except TemplateNotFound:
+        plugin = catalog.plugin_template(spec)
+        if plugin is None:
+            raise
         return Source(PLUGIN, plugin.name, vcs_ref, directory)
-    return Source(BUILTIN, catalog.find_template(spec).name)
 
 
 def detect_format(folder: Path) -> str:
