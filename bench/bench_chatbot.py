@@ -32,25 +32,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import venv
 from pathlib import Path
+
+from torch_venv import bench_python
 
 from mlscaffold.scaffold import new_project
 
-TORCH = "torch==2.13.0"
 PACKAGE = "chatbot_bench"
 METRICS = ("accuracy", "macro_f1", "oos_recall", "overall_accuracy")
-
-
-def bench_python(venv_dir: Path, project: Path) -> Path:
-    """The bench venv's python, with torch (CPU build) and the rendered project installed."""
-    python = venv_dir / "bin" / "python"
-    pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    if not python.exists():
-        venv.EnvBuilder(with_pip=True).create(venv_dir)
-        subprocess.run([*pip, TORCH], check=True)
-    subprocess.run([*pip, "-e", str(project)], check=True)
-    return python
 
 
 def train(python: Path, project: Path, seed: int, threads: int | None) -> dict:

@@ -28,12 +28,12 @@ import sys
 import tempfile
 import textwrap
 import time
-import venv
 from pathlib import Path
+
+from torch_venv import bench_python
 
 from mlscaffold.scaffold import new_project
 
-TORCH = "torch==2.13.0"
 PACKAGE = "cv_bench"
 
 SKLEARN_RUNNER = textwrap.dedent(
@@ -68,17 +68,6 @@ SKLEARN_RUNNER = textwrap.dedent(
     print(json.dumps({"train_size": len(y_train), "test_size": len(y_test), **results}))
     """
 )
-
-
-def bench_python(venv_dir: Path, project: Path) -> Path:
-    """The bench venv's python, with torch (CPU build) and the rendered project installed."""
-    python = venv_dir / "bin" / "python"
-    pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    if not python.exists():
-        venv.EnvBuilder(with_pip=True).create(venv_dir)
-        subprocess.run([*pip, TORCH], check=True)
-    subprocess.run([*pip, "-e", str(project)], check=True)
-    return python
 
 
 def run_seed(python: Path, project: Path, seed: int) -> dict:

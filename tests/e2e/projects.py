@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -71,3 +72,35 @@ def check_git(project: Path) -> None:
     assert run(["git", "rev-list", "--count", "HEAD"], cwd=project).strip() == "1"
     assert run(["git", "status", "--porcelain"], cwd=project) == ""
     assert run(["git", "ls-files", ".mlscaffold-answers.yml"], cwd=project).strip()
+
+
+def generate_and_install(
+    template: str, root: Path, variants: dict[str, dict[str, object]], torch: bool = False
+) -> dict[str, tuple[Path, Path]]:
+    """Render each variant (checking the contract and git) and install them all into one fresh
+    venv (their package names differ), so heavy dependencies install once.
+
+    Returns variant -> (project, the venv's python).
+    """
+    python: Path | None = None
+    rendered = {}
+    for name, answers in variants.items():
+        project = root / name
+        generate(template, project, **answers)
+        check_contract(project)
+        check_git(project)
+        if python is None:
+            python = install(project, root / "venv", torch=torch)
+        else:
+            run(
+                [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", ".[dev]"],
+                cwd=project,
+            )
+        rendered[name] = (project, python)
+    return rendered
+
+
+def latest_metrics(project: Path) -> dict:
+    """metrics.json of the project's newest run."""
+    newest = max((project / "runs").glob("*/metrics.json"), key=lambda path: path.stat().st_mtime)
+    return json.loads(newest.read_text(encoding="utf-8"))

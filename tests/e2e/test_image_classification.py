@@ -9,12 +9,11 @@ command line on the smoke profile; the CNN project trains its smoke profile with
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from .projects import check_contract, check_git, generate, install, run
+from .projects import generate_and_install, latest_metrics, run
 
 TEMPLATE = "image-classification"
 MODELS = ("cnn", "resnet18")
@@ -23,26 +22,10 @@ MODELS = ("cnn", "resnet18")
 @pytest.fixture(scope="module")
 def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path]]:
     """model -> (rendered project, python of the shared venv it is installed in)."""
-    root = tmp_path_factory.mktemp("image-classification")
-    python: Path | None = None
-    rendered = {}
-    for model in MODELS:
-        project = root / f"cv-{model}"
-        generate(TEMPLATE, project, project_name=f"cv-{model}", model=model)
-        check_contract(project)
-        check_git(project)
-        if python is None:
-            python = install(project, root / "venv", torch=True)
-        else:
-            pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-            run([*pip, "-e", ".[dev]"], cwd=project)
-        rendered[model] = (project, python)
-    return rendered
-
-
-def latest_metrics(project: Path) -> dict:
-    newest = max((project / "runs").glob("*/metrics.json"), key=lambda path: path.stat().st_mtime)
-    return json.loads(newest.read_text(encoding="utf-8"))
+    variants = {model: {"project_name": f"cv-{model}", "model": model} for model in MODELS}
+    return generate_and_install(
+        TEMPLATE, tmp_path_factory.mktemp("image-classification"), variants, torch=True
+    )
 
 
 @pytest.mark.e2e

@@ -7,12 +7,11 @@ scikit-learn, pandas and matplotlib are installed once.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from .projects import check_contract, check_git, generate, install, run
+from .projects import generate_and_install, latest_metrics, run
 
 TEMPLATE = "predictive-analytics"
 # name -> (answers, package, shipped CSV, target column)
@@ -30,26 +29,8 @@ VARIANTS: dict[str, tuple[dict[str, str], str, str, str]] = {
 @pytest.fixture(scope="module")
 def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path]]:
     """variant -> (rendered project, python of the shared venv it is installed in)."""
-    root = tmp_path_factory.mktemp("predictive-analytics")
-    python: Path | None = None
-    rendered = {}
-    for name, (answers, _, _, _) in VARIANTS.items():
-        project = root / name
-        generate(TEMPLATE, project, **answers)
-        check_contract(project)
-        check_git(project)
-        if python is None:
-            python = install(project, root / "venv")
-        else:
-            pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-            run([*pip, "-e", ".[dev]"], cwd=project)
-        rendered[name] = (project, python)
-    return rendered
-
-
-def latest_metrics(project: Path) -> dict:
-    runs = sorted((project / "runs").glob("*/metrics.json"), key=lambda path: path.stat().st_mtime)
-    return json.loads(runs[-1].read_text(encoding="utf-8"))
+    variants = {name: answers for name, (answers, _, _, _) in VARIANTS.items()}
+    return generate_and_install(TEMPLATE, tmp_path_factory.mktemp("predictive-analytics"), variants)
 
 
 @pytest.mark.e2e

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .projects import check_contract, check_git, generate, install, run
+from .projects import generate_and_install, run
 
 TEMPLATE = "reinforcement-learning"
 ALGORITHMS = ("ppo", "dqn")
@@ -19,21 +19,12 @@ ALGORITHMS = ("ppo", "dqn")
 @pytest.fixture(scope="module")
 def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path]]:
     """algorithm -> (rendered project, python of the shared venv it is installed in)."""
-    root = tmp_path_factory.mktemp("reinforcement-learning")
-    python: Path | None = None
-    rendered = {}
-    for algorithm in ALGORITHMS:
-        project = root / f"rl-{algorithm}"
-        generate(TEMPLATE, project, project_name=f"rl-{algorithm}", algorithm=algorithm)
-        check_contract(project)
-        check_git(project)
-        if python is None:
-            python = install(project, root / "venv", torch=True)
-        else:
-            pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-            run([*pip, "-e", ".[dev]"], cwd=project)
-        rendered[algorithm] = (project, python)
-    return rendered
+    variants = {
+        algorithm: {"project_name": f"rl-{algorithm}", "algorithm": algorithm} for algorithm in ALGORITHMS
+    }
+    return generate_and_install(
+        TEMPLATE, tmp_path_factory.mktemp("reinforcement-learning"), variants, torch=True
+    )
 
 
 @pytest.mark.e2e
