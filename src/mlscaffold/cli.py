@@ -122,6 +122,15 @@ def _prompt(question: Any, default: Any, error: str | None) -> Any:
     )
 
 
+# Options `new` and `update` share.
+VcsRefOption = Annotated[
+    str | None, typer.Option("--vcs-ref", help="Git template: tag, branch or commit (default: newest tag).")
+]
+TrustOption = Annotated[
+    bool, typer.Option("--trust", help="Run a third-party template's tasks, hooks and extensions.")
+]
+
+
 @app.command()
 def new(
     template: Annotated[str, typer.Argument(help="Template name or alias (see `mlscaffold list`).")],
@@ -142,16 +151,11 @@ def new(
     push: Annotated[
         bool, typer.Option("--push", help="Push main to the remote after the first commit.")
     ] = False,
-    vcs_ref: Annotated[
-        str | None,
-        typer.Option("--vcs-ref", help="Git template: tag, branch or commit (default: newest tag)."),
-    ] = None,
+    vcs_ref: VcsRefOption = None,
     directory: Annotated[
         str, typer.Option("--directory", help="Third-party template: the sub-folder that holds it.")
     ] = "",
-    trust: Annotated[
-        bool, typer.Option("--trust", help="Run a third-party template's tasks, hooks and extensions.")
-    ] = False,
+    trust: TrustOption = False,
 ) -> None:
     """Generate a project from a template into DEST, with a git repository and a first commit.
 
@@ -209,13 +213,8 @@ def update(
         bool, typer.Option("--dry-run", help="Print the plan and the diff; change nothing.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
-    vcs_ref: Annotated[
-        str | None,
-        typer.Option("--vcs-ref", help="Git template: tag, branch or commit (default: newest tag)."),
-    ] = None,
-    trust: Annotated[
-        bool, typer.Option("--trust", help="Run a third-party template's tasks, hooks and extensions.")
-    ] = False,
+    vcs_ref: VcsRefOption = None,
+    trust: TrustOption = False,
 ) -> None:
     """Merge the newest template (and changed answers) into the project, keeping every edit of yours."""
     from .update import CONFLICTS, PLANNED, UP_TO_DATE, update_project

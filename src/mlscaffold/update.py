@@ -140,7 +140,8 @@ def update_project(
         message = lineage.render_message(summary, new.template, new.version)
         render_commit = lineage.commit_tree(repo, tree, base, message, who)
         preview = lineage.preview_merge(repo, render_commit)
-        result.changes = lineage.changes(repo, lineage.tree_of(repo, "HEAD"), preview.tree)
+        head_tree = lineage.tree_of(repo, "HEAD")
+        result.changes = lineage.changes(repo, head_tree, preview.tree)
         result.conflicts, result.kept, result.kept_deleted = _sort_conflicts(preview.conflicts)
         touched = {part for _, paths in result.changes for part in paths.split(" -> ")}
         blocked = sorted(lineage.dirty_paths(repo) & touched)
@@ -151,7 +152,7 @@ def update_project(
             )
         if dry_run:
             result.status = PLANNED
-            result.diff = lineage.patch(repo, lineage.tree_of(repo, "HEAD"), preview.tree)
+            result.diff = lineage.patch(repo, head_tree, preview.tree)
             return result
 
     return _merge(repo, render_commit, result, summary, who)
