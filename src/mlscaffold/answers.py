@@ -63,6 +63,8 @@ class AnswersRecord:
     answers: dict[str, Any] = field(default_factory=dict)
     format: str = "builtin"
     directory: str = ""
+    # Rendered with --trust (hooks, tasks, extensions ran): an update must be trusted too.
+    trust: bool = False
 
 
 def _regex_search(value: str, pattern: str) -> str | None:
@@ -94,6 +96,75 @@ def _render(source: str, context: Mapping[str, Any]) -> str:
 
 # libyaml's parser when present: pure-Python YAML parsing is a visible part of `new`.
 YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Bounds on every YAML input (answers files, recorded answers, copier.yml): a few hundred bytes
+# of nested aliases expand to billions of nodes, so the expanded size is counted before loading.
+MAX_YAML_BYTES = 1 << 20
+MAX_YAML_NODES = 100_000
+MAX_YAML_DEPTH = 64
+CONFLICT_MARKERS = ("<<<<<<< ", ">>>>>>> ")
+
+
+def _expanded_size(text: str, where: str) -> None:
+    """Count the nodes `text` expands to (aliases counted in full) and its nesting, from events only."""
+    anchored: dict[str, int] = {}
+    frames: list[list[Any]] = [[None, 0]]  # [anchor, nodes so far] per open collection
+    total = 0
+    for event in yaml.parse(text, Loader=YamlLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            frames.append([event.anchor, 1])
+            if len(frames) > MAX_YAML_DEPTH:
+                raise UsageError(f"{where} nests deeper than {MAX_YAML_DEPTH} levels", "simplify the file")
+            continue
+        if isinstance(event, yaml.CollectionEndEvent):
+            anchor, size = frames.pop()
+        elif isinstance(event, yaml.ScalarEvent):
+            anchor, size = event.anchor, 1
+        elif isinstance(event, yaml.AliasEvent):
+            anchor, size = None, anchored.get(event.anchor or "", 1)
+        else:
+            continue
+        if anchor:
+            anchored[anchor] = size
+        frames[-1][1] += size
+        total += size
+        if total > MAX_YAML_NODES:
+            raise UsageError(
+                f"{where} expands to more than {MAX_YAML_NODES} values (nested YAML aliases?)",
+                "write the values out instead of aliasing them",
+            )
+
+
+def parse_yaml(text: str, where: str) -> Any:
+    """Parse untrusted YAML with bounds on size, alias expansion and depth; errors name `where`."""
+    if len(text) > MAX_YAML_BYTES:
+        raise UsageError(f"{where} is larger than {MAX_YAML_BYTES >> 20} MiB", "is it the right file?")
+    if any(line.startswith(CONFLICT_MARKERS) for line in text.splitlines(keepends=True)):
+        raise UsageError(
+            f"{where} holds git conflict markers", "resolve the <<<<<<< ======= >>>>>>> lines first"
+        )
+    try:
+        _expanded_size(text, where)
+        return yaml.load(text, Loader=YamlLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f" (line {mark.line + 1})" if mark else ""
+        problem = getattr(error, "problem", None) or "invalid YAML"
+        raise UsageError(f"{where} is not valid YAML{line}: {problem}", "fix the file") from error
+
+
+def read_text(path: Path, limit: int = MAX_YAML_BYTES) -> str:
+    """A small text file, refused (not read whole) when it is over `limit` bytes."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(limit + 1)
+    except OSError as error:
+        raise UsageError(f"cannot read {path}: {error.strerror}", "check the path") from error
+    if len(raw) > limit:
+        raise UsageError(f"{path} is larger than {limit >> 10} KiB", "is it the right file?")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise UsageError(f"{path} is not UTF-8 text", "save it as UTF-8") from error
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
@@ -104,7 +175,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=32)
 def _read_yaml(path: Path, mtime_ns: int, size: int) -> dict[str, Any]:
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=YamlLoader) or {}
+    data = parse_yaml(read_text(path), str(path)) or {}
     if not isinstance(data, dict):
         raise UsageError(f"{path} is not a YAML mapping", "fix the file")
     return data
@@ -181,7 +252,7 @@ def cast(question: Question, value: Any) -> Any:
         if kind == "float":
             return float(value)
         if kind in {"yaml", "json"}:
-            return yaml.safe_load(value) if isinstance(value, str) else value
+            return parse_yaml(value, f"-d {question.name}") if isinstance(value, str) else value
         return str(value)
     except (TypeError, ValueError, yaml.YAMLError) as error:
         raise InvalidAnswer(
@@ -276,16 +347,11 @@ def recorded_answers(questions: list[Question], values: Mapping[str, Any]) -> di
 
 def read_answers_input(path: Path) -> dict[str, Any]:
     """Answers given as a YAML file: a plain mapping, or another project's answers file."""
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=YamlLoader) or {}
-    except (OSError, yaml.YAMLError) as error:
-        raise UsageError(
-            f"cannot read answers file {path}: {error}", "pass a YAML mapping of answers"
-        ) from error
-    if not isinstance(data, dict):
+    data = parse_yaml(read_text(path), f"answers file {path}") or {}
+    answers = data.get("answers", data) if isinstance(data, dict) else data
+    if not isinstance(answers, dict) or not all(isinstance(key, str) for key in answers):
         raise UsageError(f"answers file {path} is not a mapping", "write one KEY: VALUE per line")
-    answers = data.get("answers", data)
-    return {key: value for key, value in answers.items() if not str(key).startswith("_")}
+    return {key: value for key, value in answers.items() if not key.startswith("_")}
 
 
 def write_record(project: Path, record: AnswersRecord) -> Path:
@@ -299,21 +365,56 @@ def write_record(project: Path, record: AnswersRecord) -> Path:
         body["format"] = record.format
     if record.directory:
         body["directory"] = record.directory
+    if record.trust:
+        body["trust"] = True
     body["answers"] = record.answers
     path.write_text(header + yaml.safe_dump(body, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
 
 
+RECORD_FIELDS: dict[str, tuple[type, ...]] = {
+    "template": (str,),
+    "version": (str, int, float),
+    "source": (str,),
+    "format": (str,),
+    "directory": (str,),
+    "trust": (bool,),
+    "answers": (dict, type(None)),
+}
+FORMATS = ("builtin", "copier", "cookiecutter")
+
+
 def read_record(project: Path) -> AnswersRecord:
+    """The project's answers file, checked key by key: a broken one is one line naming the key."""
     path = project / ANSWERS_FILE
     if not path.is_file():
         raise UsageError(f"{project} has no {ANSWERS_FILE}", "run this in a project made by `mlscaffold new`")
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=YamlLoader) or {}
+    remedy = f"fix {ANSWERS_FILE} (`git checkout -- {ANSWERS_FILE}` restores the committed one)"
+    try:
+        data = parse_yaml(read_text(path), ANSWERS_FILE)
+    except UsageError as error:
+        raise UsageError(error.message, remedy) from error
+    if not isinstance(data, dict):
+        raise UsageError(f"{ANSWERS_FILE} is not a mapping of template, version, source, answers", remedy)
+    for key, kinds in RECORD_FIELDS.items():
+        value = data.get(key)
+        # YAML reads `yes` as a bool, and a bool is an int to isinstance: only `trust` may be one.
+        if key in data and (not isinstance(value, kinds) or isinstance(value, bool) != (bool in kinds)):
+            raise UsageError(f"{ANSWERS_FILE}: {key!r} is not a {kinds[0].__name__}", remedy)
+    for key in ("template", "version"):
+        if not str(data.get(key, "")).strip():
+            raise UsageError(f"{ANSWERS_FILE} has no {key!r}", remedy)
+    answers = data.get("answers") or {}
+    if not all(isinstance(key, str) and key.isidentifier() for key in answers):
+        raise UsageError(f"{ANSWERS_FILE}: every answer needs a name (an identifier)", remedy)
+    if data.get("format", "builtin") not in FORMATS:
+        raise UsageError(f"{ANSWERS_FILE}: 'format' must be one of {', '.join(FORMATS)}", remedy)
     return AnswersRecord(
         template=data["template"],
         version=str(data["version"]),
         source=data.get("source", "builtin"),
-        answers=dict(data.get("answers") or {}),
+        answers=dict(answers),
         format=data.get("format", "builtin"),
         directory=data.get("directory", ""),
+        trust=data.get("trust", False),
     )

@@ -89,6 +89,7 @@ def render_project(
         rendered.answers,
         format=files.format,
         directory=source.directory,
+        trust=trust,
     )
     write_record(dest, record)
     return RenderedProject(record, rendered.skipped)

@@ -106,6 +106,12 @@ def update_project(
             "a merge is in progress", "resolve it and `git commit` (or `git merge --abort`) first"
         )
     record = read_record(path)
+    if record.trust and not trust:
+        raise UsageError(
+            f"{path.name} was generated with --trust: its template's hooks, tasks or extensions ran, "
+            "and an untrusted update would skip them and undo their work",
+            "run `mlscaffold update --trust` if you still trust the template",
+        )
     source = source_of(record.source, record.template, vcs_ref, record.directory)
     base = lineage.last_render(repo)
     overrides = parse_data(data)
