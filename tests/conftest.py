@@ -27,6 +27,14 @@ def git_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 @pytest.fixture
+def env(git_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """This process's git commands (the tests' own: template repositories) use the test identity."""
+    monkeypatch.setenv("HOME", git_env["HOME"])
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    return git_env
+
+
+@pytest.fixture
 def cli(git_env: dict[str, str]):
     """Run `mlscaffold ARGS...` as a user would, returning exit code and output."""
 

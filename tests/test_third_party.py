@@ -13,6 +13,9 @@ import yaml
 
 from .conftest import git
 
+# Every git command here, the tests' own included, uses the test identity.
+pytestmark = pytest.mark.usefixtures("env")
+
 COOKIECUTTER_JSON = {
     "project_name": "Demo",
     "slug": "{{ cookiecutter.project_name.lower() }}",
@@ -58,14 +61,6 @@ def copier_files() -> dict[str, str]:
         "notes.txt": NOTES,
         "LICENSE.jinja": "{{ license }}\n",
     }
-
-
-@pytest.fixture(autouse=True)
-def env(git_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """The test's own git commands (making template repositories) use the test identity too."""
-    monkeypatch.setenv("HOME", git_env["HOME"])
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    return git_env
 
 
 @pytest.fixture
@@ -209,6 +204,127 @@ def test_a_symlink_to_a_file_outside_the_template_is_refused(cli, tmp_path, kind
     assert not (tmp_path / "p").exists()
 
 
+LOCAL_EXTENSION = (
+    "from cookiecutter.utils import simple_filter\n\n\n"
+    "@simple_filter\ndef shout(text):\n    return text.upper() + '!'\n"
+)
+
+
+def rich_cookiecutter_files(trusted: bool) -> dict[str, str]:
+    """A cookiecutter template using what real ones use: private and computed variables, dict
+    and choice variables, cookiecutter's own filters and tags, copy-only files, Jinja settings;
+    trusted, also a local extension and hooks (pre_prompt, post_gen_project)."""
+    context = {
+        "project_name": "Demo Project",
+        "slug": "{{ cookiecutter.project_name | slugify }}",
+        "license": ["MIT", "BSD-3-Clause"],
+        "settings": {"name": "{{ cookiecutter.project_name | lower }}", "debug": False},
+        "_copy_without_render": ["*.raw"],
+        "_jinja2_env_vars": {"trim_blocks": True, "lstrip_blocks": True},
+        "__year": "{% now 'utc', '%Y' %}",
+    }
+    files = {
+        "{{cookiecutter.slug}}/README.md": (
+            "# {{ cookiecutter.project_name }} ({{ cookiecutter.__year }})\n"
+            "{% if cookiecutter.license == 'MIT' %}\n  MIT licensed\n{% endif %}\n"
+        ),
+        "{{cookiecutter.slug}}/settings.json": "{{ cookiecutter.settings | jsonify }}\n",
+        "{{cookiecutter.slug}}/{{cookiecutter.slug}}/__init__.py": "NAME = '{{ cookiecutter.slug }}'\n",
+        "{{cookiecutter.slug}}/data.raw": "{{ not rendered }}\n",
+    }
+    if trusted:
+        context["_extensions"] = ["local_extensions.shout"]
+        files["local_extensions.py"] = LOCAL_EXTENSION
+        files["{{cookiecutter.slug}}/SHOUT.txt"] = "{{ cookiecutter.project_name | shout }}\n"
+        files["hooks/post_gen_project.py"] = "open('hooked.txt', 'w').write('{{ cookiecutter.slug }}')\n"
+        files["hooks/pre_prompt.py"] = (
+            "import json\ncontext = json.load(open('cookiecutter.json'))\n"
+            "context['project_name'] = 'Prompted'\njson.dump(context, open('cookiecutter.json', 'w'))\n"
+        )
+    return {"cookiecutter.json": json.dumps(context), **files}
+
+
+def rich_copier_files() -> dict[str, str]:
+    """A copier template using computed defaults, typed and choice questions, Jinja settings,
+    includes, a rendered folder name and a file copied as it is."""
+    spec = {
+        "project_name": {"type": "str", "default": "Demo Project"},
+        "slug": {"type": "str", "default": "{{ project_name | lower | replace(' ', '-') }}"},
+        "license": {"type": "str", "default": "MIT", "choices": ["MIT", "BSD-3-Clause"]},
+        "settings": {"type": "yaml", "default": {"debug": False}},
+        "_envops": {"trim_blocks": True},
+        "_exclude": ["partials", "copier.yml"],
+    }
+    return {
+        "copier.yml": yaml.safe_dump(spec, sort_keys=False),
+        "partials/header.jinja": "# {{ project_name }}\n",
+        "README.md.jinja": (
+            "{% include 'partials/header.jinja' %}\n{% if license == 'MIT' %}\nMIT\n{% endif %}\n"
+        ),
+        "{{ slug }}/settings.yml.jinja": "{{ settings | to_nice_yaml }}",
+        "data.raw": "{{ not rendered }}\n",
+    }
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    """A project's files, but what only mlscaffold adds (its repository and answers file)."""
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and not {".git", ".mlscaffold-answers.yml"} & set(path.relative_to(folder).parts)
+    }
+
+
+@pytest.mark.parametrize(
+    ("kind", "trusted"),
+    [("cookiecutter", False), ("cookiecutter", True), ("copier", False), ("copier", True)],
+)
+def test_a_benign_template_gives_the_native_tool_s_files(cli, tmp_path, kind, trusted) -> None:
+    template = tmp_path / "template"
+    files = rich_cookiecutter_files(trusted) if kind == "cookiecutter" else rich_copier_files()
+    for name, text in files.items():
+        (template / name).parent.mkdir(parents=True, exist_ok=True)
+        (template / name).write_text(text)
+    native = tmp_path / "native"
+    if kind == "cookiecutter":
+        from cookiecutter.main import cookiecutter
+
+        native = Path(
+            cookiecutter(str(template), no_input=True, output_dir=str(native), accept_hooks=trusted)
+        )
+    else:
+        import copier
+
+        copier.run_copy(str(template), native, defaults=True, quiet=True, unsafe=trusted)
+
+    dest = tmp_path / "p"
+    result = cli("new", template, dest, "--defaults", *(["--trust"] if trusted else []))
+    assert result.code == 0, result.stderr
+    assert "README.md" in files_of(dest)
+    assert files_of(dest) == files_of(native)
+    if kind == "cookiecutter" and trusted:
+        assert (dest / "SHOUT.txt").read_text() == "PROMPTED!\n"
+        assert (dest / "hooked.txt").read_text() == "prompted"
+
+
+def test_a_cookiecutter_template_with_a_local_extension_renders_only_when_trusted(cli, tmp_path) -> None:
+    files = cookiecutter_files()
+    files["cookiecutter.json"] = json.dumps({**COOKIECUTTER_JSON, "_extensions": ["local_extensions.shout"]})
+    files["local_extensions.py"] = LOCAL_EXTENSION
+    files["{{cookiecutter.slug}}/README.md"] = "# {{ cookiecutter.project_name | shout }}\n"
+    repo = make_repo(tmp_path / "ext", files)
+
+    untrusted = cli("new", repo, tmp_path / "p", "--defaults")
+    assert_refused(untrusted, "pass --trust if you trust it")
+    assert "shout" in untrusted.stderr and untrusted.code == 1
+    assert not (tmp_path / "p").exists()
+
+    trusted = cli("new", repo, tmp_path / "q", "--defaults", "--trust")
+    assert trusted.code == 0, trusted.stderr
+    assert (tmp_path / "q" / "README.md").read_text() == "# DEMO!\n"
+    assert record(tmp_path / "q")["trust"] is True
+
+
 def test_cookiecutter_hooks_run_only_with_trust(cli, tmp_path, cookiecutter_repo) -> None:
     marker = tmp_path / "hook-ran"
     hooks = cookiecutter_repo / "hooks"
@@ -243,16 +359,14 @@ def test_copier_tasks_run_only_with_trust(cli, tmp_path, copier_repo) -> None:
     assert marker.exists()
 
 
-def test_template_syntax_in_a_cookiecutter_answer_is_refused(cli, tmp_path, cookiecutter_repo) -> None:
-    result = cli("new", cookiecutter_repo, tmp_path / "p", "--defaults", "-d", "project_name={{ 7 * 7 }}")
-    assert_refused(result, "template syntax")
-    assert not (tmp_path / "p").exists()
-
-
-def test_a_copier_answer_with_template_syntax_stays_literal_text(cli, tmp_path, copier_repo) -> None:
+@pytest.mark.parametrize("kind", ["cookiecutter", "copier"])
+def test_an_answer_with_template_syntax_stays_literal_text(cli, tmp_path, kind, request) -> None:
+    repo = request.getfixturevalue(f"{kind}_repo")
     dest = tmp_path / "p"
-    assert cli("new", copier_repo, dest, "--defaults", "-d", "project_name={{ 7 * 7 }}").code == 0
+    result = cli("new", repo, dest, "--defaults", "-d", "project_name={{ 7 * 7 }}")
+    assert result.code == 0, result.stderr
     assert (dest / "README.md").read_text() == "# {{ 7 * 7 }}\n"
+    assert record(dest)["answers"]["project_name"] == "{{ 7 * 7 }}"
 
 
 def test_a_folder_that_is_no_template_is_a_one_line_error(cli, tmp_path) -> None:
