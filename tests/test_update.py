@@ -7,6 +7,7 @@ shared base, edit the project (the user side) and the template (the template sid
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import sys
@@ -333,7 +334,7 @@ def test_uncommitted_changes_to_files_the_update_writes_are_refused(project, tem
     edit_line(project / "notes.txt", 3, "uncommitted")
     before = state(project)
 
-    with pytest.raises(UsageError, match=r"uncommitted changes to files the update would write: notes\.txt"):
+    with pytest.raises(UsageError, match=r"would write over or delete what is not committed: notes\.txt"):
         update_project(project)
     assert state(project) == before
 
@@ -367,7 +368,7 @@ def test_a_failure_during_the_merge_leaves_everything_as_it_was(project, templat
     def fail(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(lineage, "commit_merge", fail)
+    monkeypatch.setattr(lineage, "apply_merge", fail)
     with pytest.raises(OSError, match="disk full"):
         update_project(project)
     assert state(project) == before
@@ -501,3 +502,355 @@ def test_the_cli_exits_3_and_names_the_conflicted_files(project, templates, monk
 
     assert exit_info.value.code == 3
     assert "conflicts in notes.txt" in capsys.readouterr().err
+
+
+# --- one rule for the render, and nothing uncommitted is ever written over (issue 16) -------
+
+
+def test_a_file_the_renders_own_gitignore_excludes_is_never_committed_nor_merged(project, templates) -> None:
+    # The base's .gitignore ignores `.env`: a template that starts shipping one must not
+    # replace the user's secret, in `new` or in `update` (one rule for both).
+    (project / ".env").write_text("API_KEY=mine\n")
+    templates.release("2.0.0", lambda t: t.file(".env").write_text("API_KEY=changeme\n"))
+
+    result = update_project(project)
+
+    assert result.status == UPDATED
+    assert (project / ".env").read_text() == "API_KEY=mine\n"
+    assert ".env" not in git(project, "ls-files")
+    assert ".env" not in git(project, "log", "--all", "--name-only", "--format=")
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def ignore(project: Path, pattern: str) -> None:
+    (project / ".gitignore").write_text((project / ".gitignore").read_text() + f"{pattern}\n")
+    commit(project, f"ignore {pattern}")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "mine", "template_adds", "listed"),
+    [
+        ("secret.txt", "secret.txt", "secret.txt", "secret.txt"),  # an ignored file
+        ("notes/", "notes/private.md", "notes/private.md", "notes/private.md"),  # inside an ignored folder
+        ("notes/", "notes/private.md", "notes", "notes/private.md"),  # an ignored folder where a file comes
+        ("", "docs/mine.md", "docs", "docs/mine.md"),  # an untracked folder where a file comes
+        ("", "docs", "docs/guide.md", "docs"),  # an untracked file where a folder comes
+    ],
+)
+def test_an_update_that_would_overwrite_ignored_or_untracked_files_is_refused_touching_nothing(
+    project, templates, pattern, mine, template_adds, listed
+) -> None:
+    if pattern:
+        ignore(project, pattern)
+    (project / mine).parent.mkdir(parents=True, exist_ok=True)
+    (project / mine).write_text("uncommitted notes\n")
+    templates.release("2.0.0", lambda t: write(t.file(template_adds), "template\n"))
+    before = state(project)
+
+    with pytest.raises(UsageError, match=rf"not committed: {listed}:"):
+        update_project(project)
+    assert state(project) == before
+    assert (project / mine).read_text() == "uncommitted notes\n"
+
+
+def test_a_staged_change_elsewhere_stays_staged_and_out_of_the_update_commit(project, templates) -> None:
+    templates.release("2.0.0", lambda t: edit_line(t.file("notes.txt"), 30, "template line 30"))
+    edit_line(project / "obsolete.txt", 1, "staged, not committed")
+    git(project, "add", "obsolete.txt")
+
+    result = update_project(project)
+
+    assert result.status == UPDATED
+    assert "template line 30" in (project / "notes.txt").read_text()
+    assert git(project, "diff", "--cached", "--name-only") == "obsolete.txt"
+    assert "obsolete.txt" not in git(project, "show", "--name-only", "--format=", "HEAD")
+    assert git(project, "show", "HEAD:obsolete.txt") != "staged, not committed"
+    assert git(project, "log", "-1", "--format=%s") == "Update my-ml-project to the mini template 2.0.0"
+
+
+def test_a_staged_change_to_a_file_the_update_writes_is_refused(project, templates) -> None:
+    templates.release("2.0.0", lambda t: edit_line(t.file("notes.txt"), 30, "template line 30"))
+    edit_line(project / "notes.txt", 3, "staged")
+    git(project, "add", "notes.txt")
+    before = state(project)
+
+    with pytest.raises(UsageError, match=r"not committed: notes\.txt"):
+        update_project(project)
+    assert state(project) == before
+
+
+def test_a_staged_change_is_refused_when_the_update_would_stop_on_conflicts(project, templates) -> None:
+    edit_line(project / "notes.txt", 10, "user line 10")
+    commit(project)
+    templates.release("2.0.0", lambda t: edit_line(t.file("notes.txt"), 10, "template line 10"))
+    edit_line(project / "obsolete.txt", 1, "staged")
+    git(project, "add", "obsolete.txt")
+    before = state(project)
+
+    with pytest.raises(UsageError, match=r"staged changes \(obsolete\.txt\)"):
+        update_project(project)
+    assert state(project) == before
+
+
+def test_a_conflicted_update_can_be_aborted_and_committed_like_a_git_merge(project, templates) -> None:
+    edit_line(project / "notes.txt", 10, "user line 10")
+    (project / "scratch.txt").write_text("untracked\n")
+    commit(project)
+    templates.release("2.0.0", lambda t: edit_line(t.file("notes.txt"), 10, "template line 10"))
+    before = state(project)
+
+    assert update_project(project).status == CONFLICTS
+    assert "You have unmerged paths" in git(project, "status")
+    git(project, "merge", "--abort")
+    assert state(project) == before
+
+    assert update_project(project).status == CONFLICTS
+    (project / "notes.txt").write_text((project / "notes.txt").read_text().replace("<<<<<<<", "resolved <"))
+    git(project, "add", "notes.txt")
+    git(project, "commit", "--no-edit", "-q")
+    assert len(git(project, "log", "-1", "--format=%P").split()) == 2  # a merge commit
+    assert update_project(project).status == UP_TO_DATE
+
+
+# --- the pristine render is verified before it is a merge base -------------------------------
+
+
+def amend_first_commit(project: Path) -> None:
+    edit_line(project / "notes.txt", 3, "user line 3, amended into the first commit")
+    git(project, "commit", "-q", "-a", "--amend", "--no-edit")
+
+
+def squash_into_first_commit(project: Path) -> None:
+    edit_line(project / "notes.txt", 3, "user line 3, squashed into the first commit")
+    commit(project, "my edit")
+    editor = "sed -i -e '2s/^pick/fixup/'"
+    subprocess.run(
+        ["git", "-C", str(project), "-c", f"sequence.editor={editor}", "rebase", "-q", "-i", "--root"],
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.mark.parametrize("rewrite", [amend_first_commit, squash_into_first_commit])
+def test_a_rewritten_first_commit_is_not_trusted_as_the_merge_base(project, templates, rewrite) -> None:
+    rewrite(project)
+    assert git(project, "rev-list", "--count", "HEAD") == "1"
+
+    result = update_project(project, data=["description=A new description."])
+
+    assert result.status == UPDATED
+    assert "first commit" in (project / "notes.txt").read_text()  # the user's line was not reverted
+    assert "A new description." in (project / "README.md").read_text()
+
+
+def test_a_rewritten_first_commit_is_rendered_again_in_a_clone_without_its_original(
+    project, templates, tmp_path
+) -> None:
+    amend_first_commit(project)
+    clone = tmp_path / "clone"  # a real clone: only reachable objects, not the original render's tree
+    subprocess.run(["git", "clone", "-q", "--no-local", str(project), str(clone)], check=True)
+    original = lineage.last_render(lineage.open_repo(clone)).pristine_tree
+    assert not lineage.has_object(lineage.open_repo(clone), original)
+
+    result = update_project(clone, data=["description=A new description."])
+
+    assert result.status == UPDATED
+    assert "amended into the first commit" in (clone / "notes.txt").read_text()
+
+
+def test_a_rewritten_first_commit_whose_version_is_gone_stops_with_a_remedy(
+    project, templates, tmp_path
+) -> None:
+    amend_first_commit(project)
+    clone = tmp_path / "clone"  # a real clone: only reachable objects, not the original render's tree
+    subprocess.run(["git", "clone", "-q", "--no-local", str(project), str(clone)], check=True)
+    templates.release("2.0.0", lambda t: edit_line(t.file("notes.txt"), 30, "template line 30"))
+    before = state(clone)
+
+    with pytest.raises(UsageError, match=r"was rewritten.*no longer ships version 1\.0\.0.*git reflog"):
+        update_project(clone)
+    assert state(clone) == before
+
+
+def test_diff_after_an_amended_first_commit_shows_the_amended_edit(project, templates) -> None:
+    amend_first_commit(project)
+    assert "+user line 3, amended into the first commit" in update.diff_project(project)
+
+
+def test_a_render_made_before_trees_were_recorded_is_still_a_base(project, templates) -> None:
+    message = git(project, "log", "-1", "--format=%B")
+    legacy = "\n".join(line for line in message.splitlines() if not line.startswith("Mlscaffold-Tree:"))
+    git(project, "commit", "-q", "--amend", "-m", legacy)
+    assert lineage.last_render(lineage.open_repo(project)).recorded_tree is None
+    templates.release("2.0.0", lambda t: edit_line(t.file("notes.txt"), 30, "template line 30"))
+
+    assert update_project(project).status == UPDATED
+    assert "template line 30" in (project / "notes.txt").read_text()
+
+
+# --- every git step checked; a failure restores everything -----------------------------------
+
+
+def test_a_failing_git_step_names_gits_reason_and_restores_everything(
+    project, templates, monkeypatch
+) -> None:
+    from mlscaffold.errors import GitError
+
+    templates.release("2.0.0", lambda t: edit_line(t.file("notes.txt"), 30, "template line 30"))
+    (project / "scratch.txt").write_text("untracked\n")
+    edit_line(project / "obsolete.txt", 1, "staged")
+    git(project, "add", "obsolete.txt")
+    before = state(project)
+    real_run = lineage.Repo.run
+
+    def fail_the_branch_move(self, *args, **kwargs):
+        if args[:1] == ("update-ref",) and "HEAD" in args:
+            return real_run(self, *args[:-1], args[-2], **kwargs)  # a wrong "old" value: git refuses
+        return real_run(self, *args, **kwargs)
+
+    monkeypatch.setattr(lineage.Repo, "run", fail_the_branch_move)
+    with pytest.raises(GitError, match=r"git update-ref failed: \S+"):
+        update_project(project)
+    assert state(project) == before
+    assert git(project, "diff", "--cached", "--name-only") == "obsolete.txt"
+
+
+def test_an_interrupt_before_the_commit_restores_everything_and_says_so(
+    project, templates, monkeypatch
+) -> None:
+    from mlscaffold.errors import Interrupted
+
+    templates.release("2.0.0", lambda t: edit_line(t.file("notes.txt"), 30, "template line 30"))
+    before = state(project)
+    real_run = lineage.Repo.run
+
+    def interrupt_after_the_work_tree_moved(self, *args, **kwargs):
+        done = real_run(self, *args, **kwargs)
+        if args[:1] == ("read-tree",) and "-u" in args:
+            raise KeyboardInterrupt
+        return done
+
+    monkeypatch.setattr(lineage.Repo, "run", interrupt_after_the_work_tree_moved)
+    with pytest.raises(Interrupted, match="interrupted: nothing was changed") as interrupted:
+        update_project(project)
+    assert interrupted.value.exit_code == 130
+    assert state(project) == before
+    assert not list((project / ".git").glob("mlscaffold-*"))
+
+
+def test_an_interrupt_after_the_commit_keeps_it_and_says_so(project, templates, monkeypatch) -> None:
+    from mlscaffold.errors import Interrupted
+
+    templates.release("2.0.0", lambda t: edit_line(t.file("notes.txt"), 30, "template line 30"))
+    real_apply = lineage.apply_merge
+
+    def interrupt_after(*args, **kwargs):
+        real_apply(*args, **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(lineage, "apply_merge", interrupt_after)
+    with pytest.raises(Interrupted, match=r"interrupted after the update was committed as [0-9a-f]{8}"):
+        update_project(project)
+    assert "template line 30" in (project / "notes.txt").read_text()
+    assert git(project, "status", "--porcelain") == ""
+
+
+# --- one run at a time --------------------------------------------------------------------
+
+
+def test_a_second_update_while_one_runs_refuses_with_one_line(project, templates) -> None:
+    from mlscaffold import guard
+
+    templates.release("2.0.0", lambda t: edit_line(t.file("notes.txt"), 30, "template line 30"))
+    before = state(project)
+    with (
+        guard.locked(project / ".git", "held by the test"),
+        pytest.raises(UsageError, match="another mlscaffold"),
+    ):
+        update_project(project)
+    assert state(project) == before
+
+
+def test_concurrent_updates_from_the_cli_never_crash(cli, tmp_path: Path, git_env) -> None:
+    dest = tmp_path / "p"
+    assert cli("new", "tabular", dest, "--defaults").code == 0
+    runs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "mlscaffold",
+                "update",
+                str(dest),
+                "--defaults",
+                "-d",
+                f"description=Run {i}.",
+            ],
+            env=git_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(3)
+    ]
+    outcomes = [(run.wait(timeout=120), run.stderr.read()) for run in runs]
+    for code, stderr in outcomes:
+        assert "Traceback" not in stderr
+        assert code in (0, 2), stderr
+        assert code == 0 or "another mlscaffold run is working on" in stderr
+    assert any(code == 0 for code, _ in outcomes)
+    assert (
+        subprocess.run(["git", "-C", str(dest), "fsck", "--no-dangling"], capture_output=True).returncode == 0
+    )
+    assert git(dest, "status", "--porcelain") == ""
+
+
+# --- new questions ------------------------------------------------------------------------
+
+
+def add_required_question(t: Templates) -> None:
+    spec = t.file("copier.yml")
+    spec.write_text(spec.read_text() + "\nteam_name:\n  type: str\n  help: Team that owns it\n")
+
+
+def test_a_new_required_question_without_a_terminal_is_refused_naming_d(project, templates) -> None:
+    templates.release("2.0.0", add_required_question)
+    before = state(project)
+    with pytest.raises(UsageError, match=r"'team_name'.*no default.*pass -d team_name=VALUE"):
+        update_project(project, use_defaults=True)
+    assert state(project) == before
+    result = update_project(project, data=["team_name=Ops"], use_defaults=True)
+    assert result.status == UPDATED and result.new_questions == ["team_name"]
+    assert "team_name: Ops" in (project / ".mlscaffold-answers.yml").read_text()
+
+
+def test_a_new_required_question_is_asked_on_a_terminal(project, templates, git_env) -> None:
+    import os
+    import pty
+    import select
+
+    templates.release("2.0.0", add_required_question)
+    runner = (
+        "import sys; from mlscaffold import catalog, scaffold, update; from pathlib import Path\n"
+        f"catalog.templates_root = lambda: Path({str(templates.root)!r})\n"
+        "scaffold.template_version = update.template_version = lambda _: '2.0.0'\n"
+        "from mlscaffold.cli import main; sys.argv = ['mlscaffold', 'update', sys.argv[1]]; main()\n"
+    )
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: mlscaffold on a terminal
+        os.execve(sys.executable, [sys.executable, "-c", runner, str(project)], {**git_env, "TERM": "dumb"})
+    seen = b""
+    while b"team_name" not in seen:
+        assert select.select([fd], [], [], 60)[0], seen
+        seen += os.read(fd, 1024)
+    os.write(fd, b"Platform\r")
+    with contextlib.suppress(OSError):
+        while chunk := os.read(fd, 1024):
+            seen += chunk
+    assert os.waitpid(pid, 0)[1] == 0, seen.decode(errors="replace")
+    assert b"Team that owns it" in seen
+    assert "team_name: Platform" in (project / ".mlscaffold-answers.yml").read_text()

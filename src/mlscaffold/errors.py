@@ -47,3 +47,12 @@ class PushFailed(GitError):
     """The project was created and committed, only the push failed."""
 
     exit_code = 4
+
+
+class Interrupted(MlscaffoldError, KeyboardInterrupt):
+    """SIGINT, SIGTERM or SIGHUP stopped `new` or `update`; the message says what was kept.
+
+    Still a KeyboardInterrupt, for callers that catch one.
+    """
+
+    exit_code = 130
