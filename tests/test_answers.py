@@ -8,10 +8,12 @@ from mlscaffold.answers import (
     cast,
     load_questions,
     parse_data,
+    placeholders,
     read_answers_input,
     read_record,
     recorded_answers,
     resolve,
+    user_environment,
     write_record,
 )
 from mlscaffold.catalog import find_template
@@ -25,7 +27,7 @@ def questions() -> list[Question]:
 
 
 def test_base_questions_come_first_then_the_template_ones(questions: list[Question]) -> None:
-    names = [q.name for q in questions]
+    names = [q.name for q in questions if not q.computed]
     assert names[:2] == ["project_name", "package_name"]
     assert names.index("task") > names.index("python_version")
 
@@ -44,15 +46,109 @@ def test_defaults_derive_the_package_name_from_the_project_name(questions) -> No
         ({"package_name": "My-Pkg"}, "lower-case Python identifier"),
         ({"task": "clustering"}, "use one of: classification, regression"),
         ({"license": "WTFPL"}, "not one of the choices"),
-        ({"project_name": "has space"}, "GitHub repository name"),
-        ({"author_email": "nobody"}, "name@host"),
-        ({"description": 'say "hi"'}, "double quotes"),
+        ({"project_name": "has space"}, "GitHub repository and PyPI project name"),
+        ({"author_email": "nobody"}, "email address"),
         ({"copyright_year": "soon"}, "not a valid int"),
+        ({"copyright_year": "26"}, "four-digit year"),
+        ({"package_name": "class"}, "Python keyword"),
+        ({"package_name": "import"}, "Python keyword"),
+        ({"package_name": "os"}, "standard-library module"),
+        ({"package_name": "tomllib"}, "standard-library module"),
+        ({"package_name": "yaml"}, "module the project or its tools import"),
+        ({"package_name": "numpy"}, "module the project or its tools import"),
+        ({"package_name": "sklearn"}, "module the project or its tools import"),
+        ({"package_name": "runs"}, "folder the project has or ignores"),
+        ({"package_name": "build"}, "folder the project has or ignores"),
+        ({"package_name": "dist"}, "folder the project has or ignores"),
+        ({"package_name": "data"}, "folder the project has or ignores"),
+        ({"package_name": "_private"}, "lower-case Python identifier"),
+        ({"package_name": "a" * 41}, "at most 40"),
+        ({"project_name": "trailing-"}, "ending in a letter or digit"),
+        ({"project_name": "a" * 41}, "at most 40"),
+        ({"description": "two\nlines"}, "one line"),
+        ({"description": "trailing newline\n"}, "one line"),
+        ({"description": "a\ttab"}, "one line"),
+        ({"description": " padded"}, "start or end with a space"),
+        ({"description": ""}, "1 to 512"),
+        ({"description": "x" * 513}, "1 to 512"),
+        ({"author_name": "Ada\n"}, "one line"),
+        ({"author_name": "Lovelace, Ada"}, "comma"),
+        ({"author_email": "ada@example.com\n"}, "email address"),
+        ({"author_email": 'a"b@example.com'}, "email address"),
+        ({"author_email": "a..b@example.com"}, "email address"),
+        ({"github_user": "a--b"}, "single hyphens"),
+        ({"github_user": "-ada"}, "single hyphens"),
     ],
 )
 def test_invalid_answers_say_the_rule(questions, given, message) -> None:
     with pytest.raises(InvalidAnswer, match=message):
-        resolve(questions, given, use_defaults=True)
+        resolve(questions, given, use_defaults=True, environment={})
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        {"description": 'Say "hi" \\ {braces} <b>*stars*</b> 1. é 中文 🙂'},
+        {"author_name": 'Ada "Countess" Lovelace \\ <ada>'},
+        {"author_email": "a.b+tag!#$%&'*/=?^_`{|}~-@sub.example-host.org"},
+        {"package_name": "a", "project_name": "A"},
+        {"package_name": "class_", "github_user": "a-b-c"},
+    ],
+)
+def test_quotes_backslashes_and_unicode_are_accepted(questions, given) -> None:
+    values = resolve(questions, given, use_defaults=True, environment={})
+    assert {key: values[key] for key in given} == given
+
+
+def test_rules_say_what_each_question_accepts(questions) -> None:
+    rules = {q.name: q.rule for q in questions}
+    assert rules["license"] == "one of: MIT, Apache-2.0, BSD-3-Clause, GPL-3.0, none"
+    assert "must not be a Python keyword" in rules["package_name"]
+    assert "{%" not in rules["package_name"] and "regex_search" not in rules["package_name"]
+    assert rules["copyright_year"].startswith("a whole number; ")
+
+
+def test_defaults_come_from_the_environment_when_it_has_them(questions) -> None:
+    environment = {
+        "git_user_name": "Ada Lovelace",
+        "git_user_email": "ada@example.org",
+        "github_login": "ada",
+    }
+    values = resolve(questions, {}, use_defaults=True, environment=environment)
+    assert (values["author_name"], values["author_email"], values["github_user"]) == (
+        "Ada Lovelace", "ada@example.org", "ada"
+    )  # fmt: skip
+    assert placeholders(questions, values) == {}
+
+
+def test_without_an_environment_the_placeholders_are_named_with_how_to_set_them(questions) -> None:
+    values = resolve(questions, {"author_name": "Ada"}, use_defaults=True, environment={})
+    assert values["github_user"] == "your-github-user"
+    found = placeholders(questions, values)
+    assert set(found) == {"author_email", "github_user"}
+    assert found["github_user"] == "git config --global github.user YOUR-LOGIN"
+
+
+def test_an_environment_value_that_breaks_the_rule_gives_way_to_the_template_default(questions) -> None:
+    values = resolve(questions, {}, use_defaults=True, environment={"git_user_email": "not an email"})
+    assert values["author_email"] == "you@example.com"
+
+
+def test_the_environment_is_read_from_git_and_the_github_cli(tmp_path, monkeypatch) -> None:
+    (tmp_path / ".gitconfig").write_text("[user]\n\tname = Ada L\n\temail = ada@x.org\n")
+    (tmp_path / "gh").mkdir()
+    (tmp_path / "gh" / "hosts.yml").write_text("github.com:\n  user: ada-l\n  oauth_token: secret\n")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GH_CONFIG_DIR", str(tmp_path / "gh"))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    assert user_environment() == {
+        "git_user_name": "Ada L",
+        "git_user_email": "ada@x.org",
+        "github_login": "ada-l",
+    }
+    (tmp_path / ".gitconfig").write_text("[github]\n\tuser = from-git\n")
+    assert user_environment() == {"github_login": "from-git"}  # git's setting comes first
 
 
 def test_unknown_questions_are_refused_with_the_list_of_real_ones(questions) -> None:

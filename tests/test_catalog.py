@@ -77,3 +77,40 @@ def test_info_on_an_unknown_template_is_one_line_with_the_remedy(cli) -> None:
     assert result.code == 2
     assert "unknown template 'vision'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_list_is_a_table_that_fits_80_columns_without_breaking_names(cli, git_env) -> None:
+    result = cli("list", env={**git_env, "COLUMNS": "80"})
+    assert result.code == 0
+    lines = result.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines), result.stdout
+    rows = {line.split()[0]: line.split()[1] for line in lines[1:] if line.split()[0] in names()}
+    assert rows == {t.name: t.alias for t in builtin_templates()}
+    assert "mlscaffold info TEMPLATE" in result.stdout and "--json" in result.stdout
+
+
+def names() -> set[str]:
+    return {t.name for t in builtin_templates()}
+
+
+def test_info_shows_resolved_defaults_never_template_syntax(cli, git_env) -> None:
+    result = cli("info", "tabular", "-d", "project_name=Churn.Model", env={**git_env, "COLUMNS": "100"})
+    assert result.code == 0, result.stderr
+    assert "{{" not in result.stdout and "{%" not in result.stdout
+    assert "package_name = churn_model" in result.stdout
+    assert "author_name = Test User" in result.stdout  # from git config user.name
+    assert "must not be a Python keyword" in result.stdout  # the rule, in words
+
+
+def test_info_json_gives_each_question_its_resolved_default_and_rule(cli) -> None:
+    questions = {q["name"]: q for q in json.loads(cli("info", "rl", "--json").stdout)["questions"]}
+    assert questions["package_name"]["default"] == "my_ml_project"
+    assert questions["copyright_year"]["default"] >= 2025
+    assert questions["algorithm"]["rule"] == "one of: ppo, dqn"
+    assert "gymnasium environment id" in questions["env_id"]["rule"]
+
+
+def test_info_with_an_invalid_answer_is_one_line(cli) -> None:
+    result = cli("info", "tabular", "-d", "package_name=os")
+    assert result.code == 2 and "standard-library module" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from mlscaffold import render
+from mlscaffold.catalog import tomllib
 from mlscaffold.errors import TemplateError
 from mlscaffold.scaffold import new_project
 
@@ -229,3 +230,38 @@ def test_on_a_terminal_each_question_is_asked_and_bad_answers_asked_again(git_en
     assert answers["project_name"] == "churn-model"
     assert answers["package_name"] == "churn_model"
     assert (answers["task"], answers["model"]) == ("regression", "linear")
+
+
+def test_defaults_take_the_author_and_github_login_from_git_config(cli, git_env, tmp_path) -> None:
+    (Path(git_env["HOME"]) / ".gitconfig").write_text(
+        "[user]\n\tname = Ada Lovelace\n\temail = ada@example.org\n[github]\n\tuser = ada-l\n"
+    )
+    dest = tmp_path / "p"
+    result = cli("new", "tabular", dest, "--defaults", "--no-git")
+    assert result.code == 0, result.stderr
+    assert "Placeholders" not in result.stdout + result.stderr
+    answers = yaml.safe_load((dest / ".mlscaffold-answers.yml").read_text())["answers"]
+    assert (answers["author_name"], answers["author_email"], answers["github_user"]) == (
+        "Ada Lovelace", "ada@example.org", "ada-l"
+    )  # fmt: skip
+    assert "github.com/ada-l/my-ml-project/actions" in (dest / "README.md").read_text()
+
+
+def test_placeholders_that_reach_the_project_are_named_in_one_line(cli, git_env, tmp_path) -> None:
+    home = tmp_path / "bare-home"
+    home.mkdir()
+    env = {**git_env, "HOME": str(home), "XDG_CONFIG_HOME": str(home)}
+    result = cli("new", "tabular", tmp_path / "p", "--defaults", "--no-git", "-d", "author_name=Ada", env=env)
+    assert result.code == 0, result.stderr
+    [line] = [line for line in result.stdout.splitlines() if "Placeholders" in line]
+    assert "author_email, github_user" in line and "author_name" not in line.split(".")[0]
+    assert "git config --global github.user" in line and "mlscaffold update -d" in line
+
+
+def test_an_answer_cannot_add_anything_to_pyproject_toml(tmp_path) -> None:
+    crafted = 'Ada" } ] # \\" email = "x@y'  # closes the string, the table and the array
+    project = new_project(
+        "tabular", tmp_path / "p", data=[f"author_name={crafted}"], use_defaults=True, git=False
+    )
+    metadata = tomllib.loads((project.path / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert [author["name"] for author in metadata["authors"]] == [crafted]

@@ -10,6 +10,7 @@ and validators are.
 from __future__ import annotations
 
 import functools
+import os
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -19,11 +20,26 @@ from typing import Any
 
 import yaml
 
-from .errors import InvalidAnswer, UsageError
+from .errors import InvalidAnswer, MlscaffoldError, UsageError
 
 ANSWERS_FILE = ".mlscaffold-answers.yml"
 TRUE_WORDS = {"true", "yes", "y", "1", "on"}
 FALSE_WORDS = {"false", "no", "n", "0", "off"}
+TYPE_RULES = {
+    "bool": "yes or no",
+    "int": "a whole number",
+    "float": "a number",
+    "yaml": "YAML",
+    "json": "JSON",
+}
+# What a template's defaults may use from the user's environment (see templates/_base/copier.yml),
+# and how the user sets each one; copier leaves them undefined, so its render uses the placeholder.
+ENVIRONMENT_SETTINGS = {
+    "git_user_name": 'git config --global user.name "Your Name"',
+    "git_user_email": "git config --global user.email you@example.com",
+    "github_login": "git config --global github.user YOUR-LOGIN",
+}
+GIT_SETTINGS = {"user.name": "git_user_name", "user.email": "git_user_email", "github.user": "github_login"}
 
 
 @dataclass(frozen=True)
@@ -42,6 +58,19 @@ class Question:
     def computed(self) -> bool:
         """`when: false` values are derived by the template, never asked nor recorded."""
         return self.when is False
+
+    @property
+    def rule(self) -> str:
+        """What the question accepts, in words: its choices, or its type and its validator's messages."""
+        if self.choices:
+            return "one of: " + ", ".join(str(value) for _, value in self.choices)
+        rules = [TYPE_RULES.get(self.type, ""), *validator_messages(self.validator)]
+        return "; ".join(rule for rule in rules if rule) or "any text"
+
+    @property
+    def environment_keys(self) -> list[str]:
+        """The environment values its default uses (`git_user_name`, ...), if any."""
+        return [key for key in ENVIRONMENT_SETTINGS if key in str(self.default)]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -92,6 +121,50 @@ def _environment() -> Any:
 
 def _render(source: str, context: Mapping[str, Any]) -> str:
     return _environment().from_string(source).render(**context)
+
+
+def validator_messages(validator: str) -> list[str]:
+    """The messages a validator can give, read without rendering it: the text between its tags."""
+    text = re.sub(r"\{\{.*?\}\}|\{#.*?#\}", "", validator, flags=re.DOTALL)
+    pieces = (" ".join(piece.split()) for piece in re.split(r"\{%.*?%\}", text, flags=re.DOTALL))
+    return [piece for piece in pieces if piece]
+
+
+def user_environment() -> dict[str, str]:
+    """What defaults may take from the user's environment: git's identity and GitHub login.
+
+    The GitHub login comes from `git config github.user`, else from the GitHub CLI's
+    configuration. Missing git or files simply leave the values out.
+    """
+    values = _git_settings()
+    if "github_login" not in values and (login := _github_cli_login()):
+        values["github_login"] = login
+    return values
+
+
+def _git_settings() -> dict[str, str]:
+    """user.name, user.email and github.user from git's system and global configuration."""
+    from .lineage import user_settings  # only lineage runs git
+
+    return {GIT_SETTINGS[key]: value for key, value in user_settings(*GIT_SETTINGS).items()}
+
+
+def _github_cli_login() -> str:
+    """The login `gh auth login` recorded for github.com (only that key of hosts.yml is read)."""
+    if folder := os.environ.get("GH_CONFIG_DIR"):
+        hosts = Path(folder) / "hosts.yml"
+    else:
+        config = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+        hosts = Path(config) / "gh" / "hosts.yml"
+    if not hosts.is_file():
+        return ""
+    try:
+        data = parse_yaml(read_text(hosts, limit=1 << 16), str(hosts))
+    except MlscaffoldError:
+        return ""
+    host = data.get("github.com") if isinstance(data, dict) else None
+    login = host.get("user") if isinstance(host, dict) else None
+    return login.strip() if isinstance(login, str) else ""
 
 
 # libyaml's parser when present: pure-Python YAML parsing is a visible part of `new`.
@@ -277,8 +350,25 @@ def validate(question: Question, value: Any, context: Mapping[str, Any]) -> None
             )
 
 
-def default_value(question: Question, context: Mapping[str, Any]) -> Any:
-    """The question's default, rendered against the answers so far when it is a template."""
+def default_value(
+    question: Question, context: Mapping[str, Any], environment: Mapping[str, str] | None = None
+) -> Any:
+    """The question's default, rendered against the answers so far (and the user's environment).
+
+    A value from the environment that breaks the question's rule (an odd `git config
+    user.email`) gives way to the template's own default instead of stopping `--defaults`.
+    """
+    if environment and question.environment_keys:
+        value = _default(question, {**environment, **context})
+        try:
+            validate(question, value, context)
+            return value
+        except InvalidAnswer:
+            pass
+    return _default(question, context)
+
+
+def _default(question: Question, context: Mapping[str, Any]) -> Any:
     default = question.default
     if isinstance(default, str) and ("{{" in default or "{%" in default):
         default = _render(default, context)
@@ -303,12 +393,15 @@ def resolve(
     *,
     use_defaults: bool,
     ask: Ask | None = None,
+    environment: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Every question's value: given, else its default (`use_defaults` or no prompt), else asked.
 
     Computed (`when: false`) values are included, so the caller can pass them to the
-    renderer; `recorded_answers` drops them again before they are written down.
+    renderer; `recorded_answers` drops them again before they are written down. Defaults
+    may use `environment` (by default the user's: see `user_environment`).
     """
+    environment = user_environment() if environment is None else environment
     names = {question.name for question in questions}
     unknown = sorted(set(given) - names)
     if unknown:
@@ -320,11 +413,11 @@ def resolve(
             value = cast(question, given[question.name])
             validate(question, value, values)
         elif question.computed or use_defaults or ask is None or not is_asked(question, values):
-            value = default_value(question, values)
+            value = default_value(question, values, environment)
             if not question.computed:
                 validate(question, value, values)
         else:
-            value = _ask_until_valid(question, default_value(question, values), values, ask)
+            value = _ask_until_valid(question, default_value(question, values, environment), values, ask)
         values[question.name] = value
     return values
 
@@ -338,6 +431,19 @@ def _ask_until_valid(question: Question, default: Any, values: Mapping[str, Any]
             return value
         except InvalidAnswer as invalid:
             error = str(invalid)
+
+
+def placeholders(questions: list[Question], answers: Mapping[str, Any]) -> dict[str, str]:
+    """Answers still at the template's placeholder where the environment had nothing to offer.
+
+    Maps each such question to the command that sets the value for the next project.
+    """
+    found: dict[str, str] = {}
+    for question in questions:
+        keys = question.environment_keys
+        if keys and question.name in answers and answers[question.name] == _default(question, answers):
+            found[question.name] = ENVIRONMENT_SETTINGS[keys[0]]
+    return found
 
 
 def recorded_answers(questions: list[Question], values: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The built-in templates and their catalog entries.
 
 Reads each template's `template.toml` with the standard library only: `mlscaffold list`
-must stay fast, so nothing here imports copier, cookiecutter or GitPython.
+must stay fast, so nothing here imports copier, cookiecutter or Jinja.
 """
 
 from __future__ import annotations
@@ -37,6 +37,11 @@ class Template:
     produces: str
     path: Path = field(compare=False)
     origin: str = "built-in"
+
+    @property
+    def summary(self) -> str:
+        """One line for `mlscaffold list`: the specialization, else the description."""
+        return self.specialization or self.description
 
     def as_dict(self) -> dict[str, object]:
         return {

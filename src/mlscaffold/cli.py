@@ -6,8 +6,10 @@ conflicts to resolve, 4 push failed (project kept), 130 interrupted.
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +19,10 @@ from rich.markup import escape
 
 from . import __version__, catalog
 from .errors import MlscaffoldError
+
+# What the running command has already done, for an interrupt that comes while it prints the
+# result: "nothing was written" would then be false.
+finished: list[str] = []
 
 app = typer.Typer(
     name="mlscaffold",
@@ -47,7 +53,7 @@ def _root(
 
 @app.command("list")
 def list_templates(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print every field as JSON.")] = False,
 ) -> None:
     """Show the templates: one per specialization, then those installed plugins add."""
     templates = catalog.builtin_templates() + catalog.plugin_templates()
@@ -56,58 +62,56 @@ def list_templates(
         return
     from rich.table import Table
 
-    table = Table(title="mlscaffold templates", title_justify="left")
-    columns = ("template", "alias", "specialization", "description", "frameworks", "data", "CPU time", "from")
-    for column in columns:
-        table.add_column(column, overflow="fold")
-    for t in templates:
-        table.add_row(
-            t.name,
-            t.alias,
-            t.specialization,
-            t.description,
-            ", ".join(t.frameworks),
-            t.dataset,
-            t.cpu_training_time,
-            t.origin,
-        )
-    out.print(table)
-    out.print(
-        "Create one with: mlscaffold new TEMPLATE DEST  "
-        "(a name or alias; also a folder, a git URL, gh:OWNER/REPO)"
-    )
+    # Three columns that fit 80: names never break, the summary is cut with an ellipsis.
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    table.add_column("template", no_wrap=True)
+    table.add_column("alias", no_wrap=True)
+    table.add_column("what you get", no_wrap=True, overflow="ellipsis")
+    for template in templates:
+        table.add_row(template.name, template.alias, template.summary)
+    out.print(table, soft_wrap=False)
+    out.print("Details: mlscaffold info TEMPLATE; every field: mlscaffold list --json", markup=False)
+    out.print("Create one: mlscaffold new TEMPLATE DEST (or a folder, git URL, gh:OWNER/REPO)", markup=False)
+
+
+def _shown(value: Any) -> str:
+    """A value as it would be typed after -d: yes/no for booleans."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 @app.command()
 def info(
     template: Annotated[str, typer.Argument(help="Template name or alias.")],
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", "-d", help="An answer, as KEY=VALUE: the defaults that follow from it."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Show a template's questions and what it produces."""
-    from .answers import load_questions
+    """Show a template's questions, each with the default `new` would use and the rule it checks."""
+    from .answers import load_questions, parse_data, resolve
     from .render import copier_files
 
     found = catalog.find_template(template)
-    questions = [q for q in load_questions(copier_files(found)) if not q.computed]
+    questions = load_questions(copier_files(found))
+    defaults = resolve(questions, parse_data(data or []), use_defaults=True)
+    asked = [q for q in questions if not q.computed]
     if as_json:
-        payload = {
-            **found.as_dict(),
-            "produces": found.produces,
-            "questions": [q.as_dict() for q in questions],
-        }
+        rows = [{**q.as_dict(), "default": defaults[q.name], "rule": q.rule} for q in asked]
+        payload = {**found.as_dict(), "produces": found.produces, "questions": rows}
         out.print_json(json.dumps(payload, default=str))
         return
-    from rich.table import Table
+    from rich.padding import Padding
 
-    out.print(f"[bold]{found.name}[/] ({found.alias}): {found.description}\n")
-    out.print(found.produces + "\n")
-    table = Table(title="questions (answer with -d NAME=VALUE)", title_justify="left")
-    for column in ("name", "type", "default", "choices", "help"):
-        table.add_column(column, overflow="fold")
-    for q in questions:
-        choices = ", ".join(str(value) for _, value in q.choices)
-        table.add_row(q.name, q.type, str(q.default), choices, q.help)
-    out.print(table)
+    heading = f"[bold]{escape(found.name)}[/] ({escape(found.alias)}): {escape(found.description)}\n"
+    out.print(heading, soft_wrap=False)
+    out.print(found.produces + "\n", markup=False, soft_wrap=False)
+    out.print("Questions (answer with -d NAME=VALUE), each with its default and its rule:\n")
+    for q in asked:
+        out.print(f"[bold]{escape(q.name)}[/] = {escape(_shown(defaults[q.name]))}")
+        out.print(Padding(f"{escape(q.help)}\n[dim]{escape(q.rule)}[/]", (0, 0, 0, 4)), soft_wrap=False)
 
 
 def _prompt(question: Any, default: Any, error: str | None) -> Any:
@@ -179,6 +183,7 @@ def new(
         directory=directory,
         trust=trust,
     )
+    finished.append(f"{project.path} was created")
     record = project.record
     out.print(f"[green]Created[/] {project.path} from {record.template} {record.version}")
     for skipped in project.skipped:
@@ -195,10 +200,26 @@ def new(
     if project.pushed:
         out.print(f"Pushed main to {remote}")
     if record.source == "builtin":
+        _warn_placeholders(record.template, record.answers)
         out.print(
             f"Next: cd {project.path} && python -m venv .venv && . .venv/bin/activate && "
             f'pip install -e ".[dev]" && {record.answers["package_name"]} train',
             markup=False,
+        )
+
+
+def _warn_placeholders(template: str, answers: dict[str, Any]) -> None:
+    """One line when a placeholder ("Your Name") reached the project, and how to set the real value."""
+    from .answers import load_questions, placeholders
+    from .render import copier_files
+
+    found = placeholders(load_questions(copier_files(catalog.find_template(template))), answers)
+    if found:
+        settings = "; ".join(dict.fromkeys(found.values()))
+        out.print(
+            f"[yellow]Placeholders written:[/] {escape(', '.join(found))}. Set yours with: "
+            f"{escape(settings)}; then fix this project: mlscaffold update -d NAME=VALUE",
+            soft_wrap=True,
         )
 
 
@@ -229,6 +250,8 @@ def update(
         vcs_ref=vcs_ref,
         trust=trust,
     )
+    if result.commit:
+        finished.append(f"the update was committed as {result.commit[:8]}")
     if as_json:
         out.print_json(json.dumps(result.as_dict()))
     elif result.status == UP_TO_DATE:
@@ -293,27 +316,85 @@ def diff(
     out.print(text or "No changes from the pristine render.", markup=False, highlight=False)
 
 
-def main() -> None:
-    """Console entry point: user errors become one line on stderr and an exit code."""
+INTERRUPTED = 130
+INTERRUPTED_MESSAGE = "interrupted: nothing was written"
+
+
+def click_errors() -> tuple[type[Exception], type[Exception]]:
+    """The usage-error base class and the abort class of the click that typer runs on.
+
+    typer before 0.2x runs on the `click` package, later ones on their own copy
+    (`typer._click`), whose classes the `click` package's never match. typer re-exports
+    `BadParameter` and `Abort` from whichever it uses, so the classes come from there.
+    """
+    usage_base = next(cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "ClickException")
+    return usage_base, typer.Abort
+
+
+class CarriedInterrupt(Exception):
+    """A Ctrl-C or Ctrl-D inside a command, carried past typer, which would make it a bare exit 130
+    and lose what the command had to say (an `Interrupted` error names what was kept)."""
+
+    def __init__(self, interrupt: BaseException) -> None:
+        super().__init__(str(interrupt))
+        self.interrupt = interrupt
+
+
+def _carrying_interrupts(command: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(command)  # typer reads the parameters through the wrapper
+    def run_command(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (KeyboardInterrupt, EOFError) as interrupt:
+            raise CarriedInterrupt(interrupt) from interrupt
+
+    return run_command
+
+
+for _command in app.registered_commands:  # every command above
+    _command.callback = _carrying_interrupts(_command.callback)
+
+
+def interrupted(interrupt: BaseException | None = None) -> int:
+    """Ctrl-C or Ctrl-D: one line and exit 130; an mlscaffold `Interrupted` error words it itself.
+
+    On a terminal the line starts afresh: the cursor may still be after a prompt's `^C`.
+    """
+    if err.is_terminal:
+        err.print()
+    if isinstance(interrupt, MlscaffoldError):
+        err.print(str(interrupt), markup=False)
+        return interrupt.exit_code
+    err.print(f"interrupted after {finished[-1]}" if finished else INTERRUPTED_MESSAGE, markup=False)
+    return INTERRUPTED
+
+
+def run(args: list[str] | None = None) -> int:
+    """Run the command line and return its exit code; every error is one line or click's usage message."""
+    from .guard import interrupts_as_keyboard_interrupt
+
+    usage_error, abort = click_errors()
     try:
-        code = app(standalone_mode=False)  # returns the code of a typer.Exit instead of exiting
+        with interrupts_as_keyboard_interrupt():  # SIGTERM and SIGHUP at a prompt act as Ctrl-C
+            code = app(args=args, standalone_mode=False)  # a typer.Exit's code instead of exiting
+    except CarriedInterrupt as carried:
+        return interrupted(carried.interrupt)
     except MlscaffoldError as error:
         err.print(f"[red]error:[/] {escape(str(error))}")
-        sys.exit(error.exit_code)
-    except KeyboardInterrupt:
-        err.print("interrupted: nothing was written")
-        sys.exit(130)
-    except Exception as error:
-        import click
+        return error.exit_code
+    except (KeyboardInterrupt, EOFError, abort):  # outside a command (older typer: abort)
+        return interrupted()
+    except usage_error as error:  # a missing argument, an unknown option: usage, one line, exit 2
+        error.show()
+        return error.exit_code
+    if code == INTERRUPTED:  # typer 0.2x turns a Ctrl-C outside a command into a bare `Exit(130)`
+        return interrupted()
+    return code if isinstance(code, int) else 0
 
-        if isinstance(error, click.exceptions.Abort):
-            err.print("interrupted: nothing was written")
-            sys.exit(130)
-        if isinstance(error, click.ClickException):
-            error.show()
-            sys.exit(error.exit_code)
-        raise
-    sys.exit(code if isinstance(code, int) else 0)
+
+def main() -> None:
+    """Console entry point (`mlscaffold`, `python -m mlscaffold`)."""
+    sys.exit(run())
 
 
 if __name__ == "__main__":
