@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mlscaffold.render import copier_migrations
+from mlscaffold.render_copier import copier_migrations
 
 from .conftest import git
 from .test_third_party import edit_line, make_repo, release

@@ -29,16 +29,9 @@ from .answers import (
 )
 from .catalog import find_template, template_version
 from .errors import DestinationNotEmpty, Interrupted, TemplateError, UsageError
-from .render import (
-    TemplateQuestion,
-    copier_files,
-    record_copier_origin,
-    render_builtin,
-    render_cookiecutter,
-    render_copier,
-    run_copier_tasks,
-    template_questions,
-)
+from .render import TemplateQuestion, copier_files, render_builtin, template_questions
+from .render_cookiecutter import render_cookiecutter
+from .render_copier import record_copier_origin, render_copier, run_copier_tasks
 from .sources import BUILTIN, COPIER, Checkout, Source, checkout, recorded_source, resolve_source
 
 STAGING_PREFIX = ".mlscaffold-"

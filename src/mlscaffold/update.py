@@ -25,7 +25,7 @@ from . import guard, lineage
 from .answers import ANSWERS_FILE, AnswersRecord, Ask, parse_data, parse_yaml, read_record
 from .catalog import find_template, template_version
 from .errors import Interrupted, TemplateError, UsageError
-from .render import copier_answers_file, copier_migrations, run_copier_migrations, run_copier_tasks
+from .render_copier import copier_answers_file, copier_migrations, run_copier_migrations, run_copier_tasks
 from .scaffold import fallback_identity, has_tasks, render_project, template_files
 from .sources import BUILTIN, COPIER, GIT, PATH, Checkout, Source, newest_version, source_of
 
