@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +25,7 @@ import numpy as np
 from .backends import Backend, BackendError, Message, make_backend
 from .config import load_config
 from .data import KnowledgeBase, load_knowledge_base, load_responses
-from .distributed import pick_device
+from .device import pick_device
 from .encoder import Encoder
 from .metrics import top_intents
 from .model import IntentModel
@@ -41,7 +41,6 @@ class Prediction:
     intent: str  # the out-of-scope label when the confidence is below the threshold
     confidence: float
     in_scope: bool
-    ranking: list[tuple[str, float]] = field(default_factory=list)  # best intents first
 
 
 @dataclass
@@ -109,18 +108,14 @@ class Chatbot:
         probabilities = self.model.probabilities(self.encoder.embed(texts))
         intents, confidences = top_intents(probabilities, self.model.labels)
         predictions = []
-        for text, row, intent, confidence in zip(
-            texts, probabilities, intents, confidences, strict=True
-        ):
+        for text, intent, confidence in zip(texts, intents, confidences, strict=True):
             in_scope = bool(confidence >= self.model.threshold)
-            order = np.argsort(-row)[:3]
             predictions.append(
                 Prediction(
                     text=text,
                     intent=str(intent) if in_scope else self.oos_label,
                     confidence=float(confidence),
                     in_scope=in_scope,
-                    ranking=[(self.model.labels[i], float(row[i])) for i in order],
                 )
             )
         return predictions

@@ -14,7 +14,8 @@ from torch.utils.data import DataLoader
 
 from .config import load_config
 from .data import ImageFolderDataset, load_splits
-from .distributed import autocast, pick_device
+from .device import pick_device
+from .distributed import autocast
 from .model import load_model
 from .runs import RUNS_DIR, latest_run
 from .runtime import set_threads
