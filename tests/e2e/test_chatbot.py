@@ -46,7 +46,9 @@ def test_chatbot_trains_chats_and_reports_offline(tmp_path: Path) -> None:
 
     run([python, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider"], cwd=project)
 
-    run([cli, "train", "--config", "configs/smoke.yaml"], cwd=project)
+    printed = run([cli, "train", "--config", "configs/smoke.yaml"], cwd=project)
+    for name in ("macro_f1", "accuracy", "in_scope_accuracy", "oos_recall"):
+        assert f"test {name}: " in printed, name
     metrics = json.loads(next((project / "runs").glob("*/metrics.json")).read_text())
     model, baseline = metrics["model"]["metrics"], metrics["baseline"]["metrics"]
     assert model["macro_f1"] > baseline["macro_f1"]

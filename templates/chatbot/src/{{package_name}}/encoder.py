@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 # Model ids that a pip package ships, so they need no download.
 PACKAGED = {
@@ -75,20 +76,29 @@ class Encoder:
         slug = re.sub(r"[^A-Za-z0-9]+", "-", self.name).strip("-")
         return self.cache_dir / f"{slug}-{digest.hexdigest()[:20]}.npy"
 
-    def embed(self, texts: list[str]) -> np.ndarray:
-        """One unit-length row per text, so a dot product is the cosine similarity."""
+    def embed(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """One unit-length row per text, so a dot product is the cosine similarity.
+
+        `progress` shows a bar over the batches: `train` embeds thousands of texts, a minute
+        or more on a CPU; `chat` and `predict` embed a few and stay quiet.
+        """
         path = self.cache_path(texts)
         if path is not None and path.exists():
             return np.load(path)
         if self._model is None:
             self._model = load_sentence_transformer(self.name, self.device, self.max_tokens)
-        embeddings = self._model.encode(
-            texts,
-            batch_size=BATCH_SIZE,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-            show_progress_bar=False,
-        ).astype(np.float32)
+        starts = range(0, len(texts), BATCH_SIZE)
+        batches = [
+            self._model.encode(
+                texts[start : start + BATCH_SIZE],
+                batch_size=BATCH_SIZE,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            )
+            for start in tqdm(starts, desc="embedding", unit="batch", disable=not progress)
+        ]
+        embeddings = (np.concatenate(batches) if batches else np.zeros((0, 0))).astype(np.float32)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             partial = path.with_suffix(f".{os.getpid()}.tmp.npy")
