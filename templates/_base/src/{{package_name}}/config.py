@@ -40,20 +40,26 @@ def load_config(  # noqa: UP047 - PEP 695 generics would not run on Python 3.10 
     return from_dict(cls, raw)
 
 
-def from_dict(cls: type[T], raw: dict[str, Any]) -> T:  # noqa: UP047 - as load_config
-    """Recursively build dataclass `cls` from a plain dict, rejecting unknown keys."""
+def from_dict(  # noqa: UP047 - as load_config
+    cls: type[T], raw: dict[str, Any], prefix: str = ""
+) -> T:
+    """Recursively build dataclass `cls` from a plain dict, rejecting unknown keys.
+
+    `prefix` is where `raw` sits in the file (`model.`), so an error names the whole key.
+    """
     hints = typing.get_type_hints(cls)
     names = {field.name for field in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = set(raw) - names
     if unknown:
-        raise ConfigError(f"unknown config key(s) for {cls.__name__}: {', '.join(sorted(unknown))}")
+        keys = ", ".join(prefix + key for key in sorted(unknown))
+        raise ConfigError(f"unknown config key(s): {keys}")
     values: dict[str, Any] = {}
     for name, value in raw.items():
         hint = hints[name]
         if dataclasses.is_dataclass(hint) and isinstance(value, dict):
-            values[name] = from_dict(hint, value)  # type: ignore[arg-type]
+            values[name] = from_dict(hint, value, f"{prefix}{name}.")  # type: ignore[arg-type]
         else:
-            values[name] = _coerce(hint, value, name)
+            values[name] = _coerce(hint, value, prefix + name)
     return cls(**values)
 
 

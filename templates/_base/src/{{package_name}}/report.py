@@ -15,6 +15,8 @@ from .runs import RUNS_DIR, latest_run, read_metrics
 
 RESULTS_MARKERS = ("<!-- results:start -->", "<!-- results:end -->")
 CARD_MARKERS = ("<!-- metrics:start -->", "<!-- metrics:end -->")
+# Optional, in README.md and MODEL_CARD.md: the run's own account of its data.
+DATA_MARKERS = ("<!-- data:start -->", "<!-- data:end -->")
 FIGURES_DIR = Path("reports") / "figures"
 
 
@@ -25,12 +27,13 @@ def _fmt(value: Any) -> str:
 
 
 def results_table(metrics: dict[str, Any]) -> str:
-    """A Markdown table of every model metric beside the baseline's (and a reference model's,
-    when the run has one), primary metric first."""
+    """A Markdown table of every model metric beside the baseline's (and a reference model's
+    and other alternatives', when the run has them), primary metric first."""
     primary = metrics["primary_metric"]
     columns = [(metrics["model"], ""), (metrics["baseline"], " (baseline)")]
     if "reference" in metrics:
         columns.append((metrics["reference"], " (reference)"))
+    columns += [(entry, "") for entry in metrics.get("alternatives", [])]
     names = [primary] + [name for name in metrics["model"]["metrics"] if name != primary]
     lines = [
         "| Metric | " + " | ".join(f"{entry['name']}{role}" for entry, role in columns) + " |",
@@ -64,6 +67,8 @@ def results_section(metrics: dict[str, Any], figures: dict[str, str]) -> str:
         results_table(metrics),
         "",
     ]
+    # What the numbers do not say on their own, e.g. that the model lost to its baseline.
+    parts += [f"> **Warning**: {warning}\n" for warning in metrics.get("warnings", [])]
     parts += [f"![{title}]({path})" for title, path in figures.items()]
     return "\n".join(parts)
 
@@ -79,6 +84,7 @@ def card_section(metrics: dict[str, Any]) -> str:
             f"- Hardware: {hardware['device']} ({hardware['cpu']}, {hardware['cpu_threads']} "
             f"CPU threads), Python {hardware['python']}, {hardware['platform']}",
             f"- Training time: {metrics['train_seconds']:.1f} s",
+            *[f"- Warning: {warning}" for warning in metrics.get("warnings", [])],
             "",
             results_table(metrics),
         ]
@@ -97,19 +103,21 @@ def replace_between(text: str, markers: tuple[str, str], body: str) -> str:
 
 
 def write_report(run_dir: Path, root: Path = Path(".")) -> None:
-    """Rewrite README.md and MODEL_CARD.md under `root` from the run in `run_dir`."""
+    """Rewrite README.md and MODEL_CARD.md under `root` from the run in `run_dir`: the results
+    and metrics sections, and the data sections where the run describes its data (so that a
+    description of the shipped data never stays beside results on other data)."""
     metrics = read_metrics(run_dir)
     figures = copy_figures(run_dir, metrics.get("plots", {}), root)
-    readme, card = root / "README.md", root / "MODEL_CARD.md"
-    results = results_section(metrics, figures)
-    readme.write_text(
-        replace_between(readme.read_text(encoding="utf-8"), RESULTS_MARKERS, results),
-        encoding="utf-8",
-    )
-    card.write_text(
-        replace_between(card.read_text(encoding="utf-8"), CARD_MARKERS, card_section(metrics)),
-        encoding="utf-8",
-    )
+    description = metrics["dataset"].get("description")
+    sections = {
+        root / "README.md": (RESULTS_MARKERS, results_section(metrics, figures)),
+        root / "MODEL_CARD.md": (CARD_MARKERS, card_section(metrics)),
+    }
+    for path, (markers, body) in sections.items():
+        text = replace_between(path.read_text(encoding="utf-8"), markers, body)
+        if description and DATA_MARKERS[0] in text:
+            text = replace_between(text, DATA_MARKERS, description)
+        path.write_text(text, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
