@@ -21,6 +21,9 @@ How to run it (stable-baselines3 is a bench dependency only, never the project's
 The first run creates the bench virtual environment at --venv: torch==2.13.0 (the local CPU
 build) first, then the rendered project and stable-baselines3; later runs reuse it. About
 10 minutes on 2 shared CPU cores, most of it SB3's three 1e5-step runs.
+
+The other classic-control environments (Acrobot-v1, MountainCar-v0, and the continuous
+Pendulum-v1 and MountainCarContinuous-v0) are measured by bench/rl_goals.py.
 """
 
 from __future__ import annotations

@@ -1,11 +1,13 @@
 """End to end: the reinforcement-learning template, PPO and DQN, from render to report.
 
-Both projects are installed into one virtual environment (their package names differ), so
-torch and gymnasium are installed once.
+PPO and DQN on CartPole-v1 run their own tests and every verb; PPO on Pendulum-v1 (continuous
+actions) trains its smoke profile and runs every verb. All three projects are installed into one
+virtual environment (their package names differ), so torch and gymnasium are installed once.
 """
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,10 +20,11 @@ ALGORITHMS = ("ppo", "dqn")
 
 @pytest.fixture(scope="module")
 def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path]]:
-    """algorithm -> (rendered project, python of the shared venv it is installed in)."""
-    variants = {
+    """ppo, dqn (CartPole-v1), continuous (PPO on Pendulum-v1) -> (project, the shared venv's python)."""
+    variants: dict[str, dict[str, object]] = {
         algorithm: {"project_name": f"rl-{algorithm}", "algorithm": algorithm} for algorithm in ALGORITHMS
     }
+    variants["continuous"] = {"project_name": "rl-pendulum", "algorithm": "ppo", "env_id": "Pendulum-v1"}
     return generate_and_install(
         TEMPLATE, tmp_path_factory.mktemp("reinforcement-learning"), variants, torch=True
     )
@@ -56,3 +59,44 @@ def test_generated_project_tests_trains_evaluates_predicts_and_reports(
     assert "| **mean_return** |" in readme and "Random policy" in readme
     assert "![Trained agent](reports/figures/agent.gif)" in readme
     assert (project / "reports" / "figures" / "episode_returns.png").is_file()
+
+
+@pytest.mark.e2e
+def test_ppo_trains_on_continuous_actions_and_every_verb_works(
+    projects: dict[str, tuple[Path, Path]],
+) -> None:
+    project, python = projects["continuous"]
+    out = run([python, "-m", "rl_pendulum", "train", "--config", "configs/smoke.yaml"], cwd=project)
+    assert "1 continuous action dimensions" in out and "run folder runs/" in out
+    assert "target not reached: raise total_steps" in out  # a smoke budget does not swing it up
+
+    out = run([python, "-m", "rl_pendulum", "evaluate", "--episodes", "3"], cwd=project)
+    assert "random policy" in out
+    out = run(
+        [python, "-m", "rl_pendulum", "predict", "--episodes", "1", "--gif", "runs/episode.gif"],
+        cwd=project,
+    )
+    actions = out.split("actions: ", 1)[1].split()[:40]
+    assert all(-2.0 <= float(action) <= 2.0 for action in actions if action != "...")
+    assert (project / "runs" / "episode.gif").read_bytes()[:6] == b"GIF89a"
+    run([python, "-m", "rl_pendulum", "report"], cwd=project)
+    assert "![Trained agent](reports/figures/agent.gif)" in (project / "README.md").read_text()
+
+
+@pytest.mark.e2e
+def test_a_wrong_env_id_is_one_line_exit_2_and_no_run_folder(
+    projects: dict[str, tuple[Path, Path]], tmp_path: Path
+) -> None:
+    project, python = projects["ppo"]
+    runs = tmp_path / "runs"
+    result = subprocess.run(
+        [python, "-m", "rl_ppo", "train", "--set", "env_id=Acrobt-v1", "--runs-dir", runs],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "env_id" in result.stderr and "Acrobot-v1" in result.stderr
+    assert not runs.exists()

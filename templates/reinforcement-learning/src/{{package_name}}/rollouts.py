@@ -19,7 +19,7 @@ Policy = Callable[[np.ndarray], np.ndarray]
 
 
 def agent_policy(agent: Agent, device: torch.device | str = "cpu") -> Policy:
-    """The agent's deterministic policy (its most likely / greedy action) on numpy arrays."""
+    """The agent's deterministic policy (its most likely, greedy or mean action) on numpy arrays."""
 
     @torch.no_grad()
     def policy(observations: np.ndarray) -> np.ndarray:
@@ -29,12 +29,15 @@ def agent_policy(agent: Agent, device: torch.device | str = "cpu") -> Policy:
     return policy
 
 
-def random_policy(n_actions: int, seed: int) -> Policy:
+def random_policy(action_space: gym.Space, seed: int) -> Policy:
     """The baseline: uniformly random actions, seeded so its returns are repeatable."""
     rng = np.random.default_rng(seed)
 
     def policy(observations: np.ndarray) -> np.ndarray:
-        return rng.integers(n_actions, size=len(observations))
+        if isinstance(action_space, gym.spaces.Box):
+            size = (len(observations), *action_space.shape)
+            return rng.uniform(action_space.low, action_space.high, size=size)
+        return rng.integers(action_space.n, size=len(observations))
 
     return policy
 
@@ -67,7 +70,7 @@ class Episode:
     """One played episode: what `predict` prints and the GIF shows."""
 
     total_reward: float
-    actions: list[int]
+    actions: list[int] | list[list[float]]  # discrete actions, or continuous action vectors
     frames: list[np.ndarray]  # rendered RGB frames, empty unless recorded
     fps: float  # the environment's own rendering speed
 
@@ -79,10 +82,10 @@ def play_episode(policy: Policy, env_id: str, seed: int, record: bool = False) -
     episode = Episode(0.0, [], [env.render()] if record else [], env.metadata.get("render_fps", 30))
     done = False
     while not done:
-        action = int(policy(observation[None])[0])
+        action = policy(observation[None])[0]
         observation, reward, terminated, truncated, _ = env.step(action)
         episode.total_reward += float(reward)
-        episode.actions.append(action)
+        episode.actions.append(action.tolist())
         done = terminated or truncated
         if record:
             episode.frames.append(env.render())
