@@ -17,7 +17,7 @@ import pytest
 from .projects import check_contract, check_git, generate, install, run
 
 PACKAGE = "chatbot_demo"
-AI_ANSWER = "Artificial Intelligence is the branch of engineering"
+SELF_ANSWER = "I'm a chatbot: a sentence encoder turns your message"
 
 
 def chat(executable: Path, project: Path, lines: str) -> str:
@@ -54,24 +54,36 @@ def test_chatbot_trains_chats_and_reports_offline(tmp_path: Path) -> None:
     assert model["macro_f1"] > baseline["macro_f1"]
     assert "macro_f1" in run([cli, "evaluate"], cwd=project)
 
-    predictions = run([cli, "predict", "Tell me a joke", "What is AI?"], cwd=project)
+    predictions = run([cli, "predict", "Tell me a joke", "What are you?"], cwd=project)
     assert [line.split("\t")[2] for line in predictions.splitlines()] == [
         "Tell me a joke",
-        "What is AI?",
+        "What are you?",
     ]
 
-    answers = chat(cli, project, "What is AI?\nquit\nnever read\n").splitlines()
-    assert len(answers) == 1 and answers[0].startswith(f"bot> {AI_ANSWER}")
+    answers = chat(cli, project, "What are you?\nquit\nnever read\n").splitlines()
+    assert len(answers) == 1 and answers[0].startswith(f"bot> {SELF_ANSWER}")
 
     demo = (
         "import sys\n"
         f"from {PACKAGE}.bot import Chatbot\n"
         f"from {PACKAGE}.demo import respond\n"
         f"from {PACKAGE}.runs import latest_run\n"
-        "print(respond(Chatbot.from_run(latest_run()), 'What is AI?', []))\n"
+        "print(respond(Chatbot.from_run(latest_run()), 'What are you?', []))\n"
         "assert 'gradio' not in sys.modules\n"
     )
-    assert run([python, "-c", demo], cwd=project).startswith(AI_ANSWER)
+    assert run([python, "-c", demo], cwd=project).startswith(SELF_ANSWER)
+
+    mistake = subprocess.run(
+        [str(cli), "train", "--set", "data.utterances=data/mine.csv", "--runs-dir", "fresh-runs"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+    assert mistake.returncode == 2 and mistake.stderr.count("\n") == 1, mistake.stderr[-2000:]
+    assert mistake.stderr.startswith("error: data.utterances: no file data/mine.csv")
+    assert not (project / "fresh-runs").exists(), "a mistake leaves no run folder"
 
     run([cli, "report"], cwd=project)
     readme = (project / "README.md").read_text(encoding="utf-8")

@@ -27,7 +27,6 @@ from .config import load_config
 from .data import KnowledgeBase, load_knowledge_base, load_responses
 from .device import pick_device
 from .encoder import Encoder
-from .metrics import top_intents
 from .model import IntentModel
 from .runtime import set_threads
 from .settings import BotConfig, Config
@@ -97,7 +96,7 @@ class Chatbot:
             model=model,
             encoder=encoder,
             responses=load_responses(config.data.responses),
-            knowledge_base=load_knowledge_base(config.data.knowledge_base),
+            knowledge_base=load_knowledge_base(config.data.knowledge_base, model.labels),
             config=config.bot,
             backend=make_backend(config.generation),
             oos_label=config.data.oos_label,
@@ -105,8 +104,7 @@ class Chatbot:
         )
 
     def classify(self, texts: list[str]) -> list[Prediction]:
-        probabilities = self.model.probabilities(self.encoder.embed(texts))
-        intents, confidences = top_intents(probabilities, self.model.labels)
+        intents, confidences = self.model.predict(self.encoder.embed(texts))
         predictions = []
         for text, intent, confidence in zip(texts, intents, confidences, strict=True):
             in_scope = bool(confidence >= self.model.threshold)

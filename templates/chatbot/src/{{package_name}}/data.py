@@ -4,6 +4,9 @@ The split is stratified by intent and seeded, so `train` and `evaluate` rebuild 
 test set from the saved config. Out-of-scope rows are never trained on: the classifier
 only knows the in-scope intents, and the out-of-scope rows outside the test set go to
 validation, where they decide the confidence threshold below which the bot declines.
+A validation or test file, when the config names one, replaces the matching split: a file
+written apart from the training rows (other people, other phrasings) measures what users
+will send better than a random share of the same rows.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ from sklearn.model_selection import train_test_split
 
 from .settings import DataConfig
 
-MIN_PER_INTENT = 3  # one each for training, validation and test
+
+class DataError(ValueError):
+    """A data file that is missing or lacks what the config needs; the message names the setting."""
 
 
 @dataclass
@@ -57,12 +62,27 @@ class KnowledgeBase:
         return len(self.questions)
 
 
-def read_utterances(path: str | Path) -> pd.DataFrame:
-    """A CSV with columns `text` and `intent`; blank rows and exact duplicates dropped."""
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = {"text", "intent"} - set(frame.columns)
+def read_csv(path: str | Path, setting: str, columns: list[str]) -> pd.DataFrame:
+    """A CSV with at least `columns`; a missing file or column names the config setting."""
+    if not Path(path).is_file():
+        raise DataError(f"{setting}: no file {path}; write it or point {setting} at yours")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, UnicodeDecodeError) as error:
+        reason = str(error).strip().splitlines()[0]
+        raise DataError(f"{setting}: {path} is not a readable CSV file ({reason})") from error
+    missing = [column for column in columns if column not in frame.columns]
     if missing:
-        raise ValueError(f"{path} needs columns text and intent; missing {', '.join(missing)}")
+        raise DataError(
+            f"{setting}: {path} needs columns {' and '.join(columns)}; "
+            f"missing {', '.join(missing)} (it has {', '.join(map(str, frame.columns))})"
+        )
+    return frame
+
+
+def read_utterances(path: str | Path, setting: str = "data.utterances") -> pd.DataFrame:
+    """A CSV with columns `text` and `intent`; blank rows and exact duplicates dropped."""
+    frame = read_csv(path, setting, ["text", "intent"])
     frame = frame[["text", "intent"]].apply(lambda column: column.str.strip())
     frame = frame[(frame["text"] != "") & (frame["intent"] != "")]
     return frame.drop_duplicates().reset_index(drop=True)
@@ -76,41 +96,56 @@ def cap_per_intent(frame: pd.DataFrame, limit: int, seed: int) -> pd.DataFrame:
     return shuffled.groupby("intent", sort=False).head(limit).sort_index()
 
 
-def _check_counts(frame: pd.DataFrame, path: str) -> None:
+def listing(names: list[str], shown: int = 5) -> str:
+    """The first few names, and how many more: error lines stay one short line."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
+def _check_counts(frame: pd.DataFrame, needed: int) -> None:
     counts = frame["intent"].value_counts()
-    small = counts[counts < MIN_PER_INTENT]
+    small = counts[counts < needed]
     if not small.empty:
-        listed = ", ".join(f"{intent} ({count})" for intent, count in small.items())
-        raise ValueError(
-            f"{path}: every intent needs at least {MIN_PER_INTENT} utterances; too few: {listed}"
+        listed = listing([f"{intent} ({count})" for intent, count in small.items()])
+        raise DataError(
+            f"data.utterances: every intent needs at least {needed} utterances; too few: {listed}"
+        )
+
+
+def _check_known(frame: pd.DataFrame, labels: list[str], oos_label: str, setting: str) -> None:
+    unknown = sorted(set(frame["intent"]) - set(labels) - {oos_label})
+    if unknown:
+        raise DataError(
+            f"{setting}: intents never seen in training: {listing(unknown)}; "
+            f"label them {oos_label!r} if the bot should decline them"
         )
 
 
 def load_intents(config: DataConfig, seed: int) -> IntentData:
     """Read the utterances and split them into training, validation and test sets."""
     frame = cap_per_intent(read_utterances(config.utterances), config.max_per_intent, seed)
-    _check_counts(frame, config.utterances)
+    # Each split made from `utterances` needs one utterance of every intent.
+    _check_counts(frame, 1 + (not config.val_file) + (not config.test_file))
     if config.test_file:
-        rest, test = frame, read_utterances(config.test_file)
+        rest, test = frame, read_utterances(config.test_file, "data.test_file")
     else:
         rest, test = train_test_split(
             frame, test_size=config.test_size, stratify=frame["intent"], random_state=seed
         )
     out_of_scope = rest["intent"] == config.oos_label
-    train, val = train_test_split(
-        rest[~out_of_scope],
-        test_size=config.val_size,
-        stratify=rest.loc[~out_of_scope, "intent"],
-        random_state=seed,
-    )
-    val = pd.concat([val, rest[out_of_scope]])
-    labels = sorted(train["intent"].unique())
-    unknown = set(test["intent"]) - set(labels) - {config.oos_label}
-    if unknown:
-        raise ValueError(
-            f"test intents never seen in training: {', '.join(sorted(unknown))}; "
-            f"label them {config.oos_label!r} if the bot should decline them"
+    if config.val_file:
+        train, val = rest[~out_of_scope], read_utterances(config.val_file, "data.val_file")
+    else:
+        train, val = train_test_split(
+            rest[~out_of_scope],
+            test_size=config.val_size,
+            stratify=rest.loc[~out_of_scope, "intent"],
+            random_state=seed,
         )
+    val = pd.concat([val, rest[out_of_scope]])  # never trained on: they help set the threshold
+    labels = sorted(train["intent"].unique())
+    _check_known(val, labels, config.oos_label, "data.val_file")
+    _check_known(test, labels, config.oos_label, "data.test_file")
     return IntentData(
         train=Split.from_frame(train),
         val=Split.from_frame(val),
@@ -120,24 +155,32 @@ def load_intents(config: DataConfig, seed: int) -> IntentData:
     )
 
 
-def load_responses(path: str | Path) -> dict[str, list[str]]:
+def load_responses(path: str | Path | None) -> dict[str, list[str]]:
     """intent -> replies, from YAML where each intent maps to one reply or a list of them."""
+    if path is None:
+        return {}
+    if not Path(path).is_file():
+        raise DataError(f"data.responses: no file {path}; write it, or set data.responses: null")
     raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     if not isinstance(raw, dict):
-        raise ValueError(f"{path} must map each intent to a reply or a list of replies")
+        raise DataError(f"data.responses: {path} must map each intent to a reply or a list")
     return {
         str(intent): [str(reply) for reply in (replies if isinstance(replies, list) else [replies])]
         for intent, replies in raw.items()
     }
 
 
-def load_knowledge_base(path: str | Path | None) -> KnowledgeBase:
-    """Question/answer pairs from a CSV with columns `question` and `answer` (None: no pairs)."""
+def load_knowledge_base(path: str | Path | None, intents: list[str] | None = None) -> KnowledgeBase:
+    """Question/answer pairs from a CSV with columns `question`, `answer` and optionally `topic`.
+
+    None gives an empty knowledge base. `topic` names the intent a pair is about; given the
+    `intents` a model knows, pairs about other intents are left out: a knowledge base written
+    for another bot (the shipped one, after you switch to your own utterances) never answers.
+    """
     if path is None:
         return KnowledgeBase([], [])
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = {"question", "answer"} - set(frame.columns)
-    if missing:
-        raise ValueError(f"{path} needs columns question and answer; missing {', '.join(missing)}")
+    frame = read_csv(path, "data.knowledge_base", ["question", "answer"])
     frame = frame[(frame["question"].str.strip() != "") & (frame["answer"].str.strip() != "")]
+    if intents is not None and "topic" in frame.columns:
+        frame = frame[frame["topic"].isin(intents)]
     return KnowledgeBase(frame["question"].tolist(), frame["answer"].tolist())

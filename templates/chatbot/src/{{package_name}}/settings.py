@@ -13,14 +13,15 @@ from dataclasses import dataclass, field
 class DataConfig:
     """Where the utterances, responses and knowledge base are, and how they are split."""
 
-    name: str = "chatterbot-corpus (English), 17 intents + out of scope"  # shown in the report
+    name: str = "assistant router intents, 14 intents + out of scope"  # shown in the report
     utterances: str = "data/intents.csv"  # a CSV with columns `text` and `intent`
+    val_file: str | None = None  # a validation CSV of the same shape; None splits `utterances`
     test_file: str | None = None  # a separate test CSV of the same shape; None splits `utterances`
-    responses: str = "data/responses.yaml"  # intent -> one reply or a list of replies
+    responses: str | None = "data/responses.yaml"  # intent -> one reply or a list of replies
     knowledge_base: str | None = "data/knowledge_base.csv"  # columns `question`, `answer`
     oos_label: str = "oos"  # intent of out-of-scope rows: never trained on, they set the threshold
     test_size: float = 0.2  # share of `utterances` held out for the test (without `test_file`)
-    val_size: float = 0.15  # share of the in-scope training rows kept for validation
+    val_size: float = 0.15  # share of the in-scope training rows kept for validation (no val_file)
     max_per_intent: int = 0  # keep at most this many utterances per intent; 0 keeps all
     cache_dir: str | None = "data/cache"  # embeddings are cached here; None re-embeds every run
 
