@@ -33,8 +33,9 @@ def test_list_json_shows_every_field(cli) -> None:
     assert row["alias"] == "tabular"
     assert set(row) == {
         "name", "alias", "specialization", "description", "frameworks", "dataset",
-        "cpu_training_time", "origin",
+        "cpu_training_time", "topics", "origin",
     }  # fmt: skip
+    assert "machine-learning" in row["topics"] and "scikit-learn" in row["topics"]
 
 
 def test_list_table_names_each_template_and_alias(cli) -> None:
@@ -107,7 +108,8 @@ def test_info_json_gives_each_question_its_resolved_default_and_rule(cli) -> Non
     assert questions["package_name"]["default"] == "my_ml_project"
     assert questions["copyright_year"]["default"] >= 2025
     assert questions["algorithm"]["rule"] == "one of: ppo, dqn"
-    assert "gymnasium environment id" in questions["env_id"]["rule"]
+    # The validator's own list of environments shows in the rule; the answer being checked does not.
+    assert "Acrobot-v1" in questions["env_id"]["rule"] and "{{" not in questions["env_id"]["rule"]
 
 
 def test_info_with_an_invalid_answer_is_one_line(cli) -> None:

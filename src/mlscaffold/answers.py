@@ -124,10 +124,21 @@ def _render(source: str, context: Mapping[str, Any]) -> str:
 
 
 def validator_messages(validator: str) -> list[str]:
-    """The messages a validator can give, read without rendering it: the text between its tags."""
-    text = re.sub(r"\{\{.*?\}\}|\{#.*?#\}", "", validator, flags=re.DOTALL)
-    pieces = (" ".join(piece.split()) for piece in re.split(r"\{%.*?%\}", text, flags=re.DOTALL))
-    return [piece for piece in pieces if piece]
+    """The messages a validator can give: the text between its tags, rendered with only the
+    validator's own `{% set %}` values (a list of choices shows; an answer shows as nothing)."""
+    from jinja2 import TemplateError
+
+    values = "".join(re.findall(r"\{%-?\s*set\s.*?%\}", validator, flags=re.DOTALL))
+    text = re.sub(r"\{#.*?#\}", "", validator, flags=re.DOTALL)
+    messages = []
+    for piece in re.split(r"\{%.*?%\}", text, flags=re.DOTALL):
+        try:
+            shown = _render(values + piece, {})
+        except TemplateError:
+            shown = re.sub(r"\{\{.*?\}\}", "", piece, flags=re.DOTALL)
+        if shown := " ".join(shown.split()):
+            messages.append(shown)
+    return messages
 
 
 def user_environment() -> dict[str, str]:
@@ -149,21 +160,26 @@ def _git_settings() -> dict[str, str]:
     return {GIT_SETTINGS[key]: value for key, value in user_settings(*GIT_SETTINGS).items()}
 
 
-def _github_cli_login() -> str:
-    """The login `gh auth login` recorded for github.com (only that key of hosts.yml is read)."""
+def github_cli_host(host: str = "github.com") -> dict[str, Any]:
+    """What `gh auth login` recorded for `host` in the GitHub CLI's hosts.yml (empty if nothing)."""
     if folder := os.environ.get("GH_CONFIG_DIR"):
         hosts = Path(folder) / "hosts.yml"
     else:
         config = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
         hosts = Path(config) / "gh" / "hosts.yml"
     if not hosts.is_file():
-        return ""
+        return {}
     try:
         data = parse_yaml(read_text(hosts, limit=1 << 16), str(hosts))
     except MlscaffoldError:
-        return ""
-    host = data.get("github.com") if isinstance(data, dict) else None
-    login = host.get("user") if isinstance(host, dict) else None
+        return {}
+    entry = data.get(host) if isinstance(data, dict) else None
+    return entry if isinstance(entry, dict) else {}
+
+
+def _github_cli_login() -> str:
+    """The login `gh auth login` recorded for github.com."""
+    login = github_cli_host().get("user")
     return login.strip() if isinstance(login, str) else ""
 
 

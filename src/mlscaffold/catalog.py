@@ -36,6 +36,8 @@ class Template:
     cpu_training_time: str
     produces: str
     path: Path = field(compare=False)
+    # GitHub topics `mlscaffold publish` gives the project's repository.
+    topics: tuple[str, ...] = ()
     origin: str = "built-in"
 
     @property
@@ -52,6 +54,7 @@ class Template:
             "frameworks": list(self.frameworks),
             "dataset": self.dataset,
             "cpu_training_time": self.cpu_training_time,
+            "topics": list(self.topics),
             "origin": self.origin,
         }
 
@@ -82,6 +85,7 @@ def load_template(path: Path, origin: str = "built-in", name: str = "") -> Templ
         cpu_training_time=meta.get("cpu_training_time", ""),
         produces=meta.get("produces", ""),
         path=path,
+        topics=tuple(meta.get("topics", ())),
         origin=origin,
     )
 

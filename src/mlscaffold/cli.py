@@ -287,6 +287,36 @@ def update(
 
 
 @app.command()
+def publish(
+    path: Annotated[Path, typer.Argument(help="The project (default: here).")] = Path("."),
+    name: Annotated[
+        str | None, typer.Option("--name", help="Repository name (default: the project name).")
+    ] = None,
+    private: Annotated[bool, typer.Option("--private", help="Create a private repository.")] = False,
+    homepage: Annotated[
+        str | None, typer.Option("--homepage", help="The repository's website (a demo, a Space).")
+    ] = None,
+    api_url: Annotated[
+        str, typer.Option("--api-url", help="GitHub's REST API (GitHub Enterprise: https://HOST/api/v3).")
+    ] = "https://api.github.com",
+) -> None:
+    """Create the project's GitHub repository (description, topics), add it as origin, push main.
+
+    The token comes from GH_TOKEN, GITHUB_TOKEN or `gh auth login`; it is never printed or saved.
+    """
+    from .publish import publish as publish_project
+
+    result = publish_project(path, name=name, private=private, api_url=api_url, homepage=homepage)
+    finished.append(f"{result.url} was created and main pushed")
+    visibility = "private" if result.private else "public"
+    out.print(f"[green]Published[/] {escape(result.url)} ({visibility}); pushed main to origin")
+    if result.topics:
+        out.print(f"topics: {', '.join(result.topics)}", markup=False)
+    if result.topics_error:
+        out.print(f"[yellow]Topics not set[/] ({escape(result.topics_error)}); add them on GitHub")
+
+
+@app.command()
 def check(
     path: Annotated[Path, typer.Argument(help="The project (default: here).")] = Path("."),
 ) -> None:

@@ -349,11 +349,29 @@ def add_remote(project: Path, url: str) -> None:
     open_repo(project).run("remote", "add", "--", "origin", url)
 
 
-def push(project: Path) -> None:
-    """Push main to origin and track it; the project stays whatever happens."""
+def remove_remote(project: Path) -> None:
+    open_repo(project).run("remote", "remove", "origin")
+
+
+def remote_url(project: Path) -> str | None:
+    """The URL of the project's `origin`, or None when it has none."""
+    out = open_repo(project).run("config", "--get", "remote.origin.url", ok=(0, 1)).stdout
+    return os.fsdecode(out).strip() or None
+
+
+def has_branch(project: Path, branch: str = BRANCH) -> bool:
+    found = open_repo(project).run("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", ok=(0, 1))
+    return bool(found.stdout.strip())
+
+
+def push(project: Path, env: Mapping[str, str] | None = None) -> None:
+    """Push main to origin and track it; the project stays whatever happens.
+
+    `env` adds to git's environment (`publish` passes its credentials there, never as arguments).
+    """
     repo = open_repo(project)
     try:
-        repo.run("push", "--set-upstream", "origin", BRANCH, env=NETWORK)
+        repo.run("push", "--set-upstream", "origin", BRANCH, env={**NETWORK, **(env or {})})
     except GitError as error:
         raise PushFailed(
             f"the project is ready at {project}, but the push failed ({error.message})",
