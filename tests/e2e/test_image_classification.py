@@ -1,10 +1,12 @@
 """End to end: the image-classification template, compact CNN and ResNet-18, from render to report.
 
-Both projects are installed into one virtual environment (their package names differ), so
+The projects are installed into one virtual environment (their package names differ), so
 torch and the rest are installed once. Each runs its own test suite (which trains, resumes and,
 for ResNet-18, runs two processes with torchrun on tiny settings), then the verbs from the
 command line on the smoke profile; the CNN project trains its smoke profile with
 `torchrun --nproc_per_node 2` (gloo on the CPU), which stands in for its own torchrun test.
+Two more CNN projects, rendered with the smallest accepted image size and a large one, run
+their own test suites: every answer must leave the project's tests green.
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ from .projects import generate_and_install, latest_metrics, run
 
 TEMPLATE = "image-classification"
 MODELS = ("cnn", "resnet18")
+IMAGE_SIZES = (8, 64)  # the smallest side the template accepts, and one where pixels are many
 
 
 @pytest.fixture(scope="module")
 def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path]]:
-    """model -> (rendered project, python of the shared venv it is installed in)."""
+    """variant -> (rendered project, python of the shared venv it is installed in)."""
     variants = {model: {"project_name": f"cv-{model}", "model": model} for model in MODELS}
+    for size in IMAGE_SIZES:
+        variants[f"cnn{size}"] = {"project_name": f"cv-cnn{size}", "image_size": size}
     return generate_and_install(
         TEMPLATE, tmp_path_factory.mktemp("image-classification"), variants, torch=True
     )
@@ -66,6 +71,16 @@ def test_generated_project_tests_trains_evaluates_predicts_and_reports(
     assert "![Confusion matrix](reports/figures/confusion_matrix.png)" in readme
     assert (project / "reports" / "figures" / "misclassified.png").is_file()
     assert "Training time:" in (project / "MODEL_CARD.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("size", IMAGE_SIZES)
+def test_projects_rendered_with_another_image_size_pass_their_own_tests(
+    projects: dict[str, tuple[Path, Path]], size: int
+) -> None:
+    project, python = projects[f"cnn{size}"]
+    assert f"image_size: {size}" in (project / "configs" / "smoke.yaml").read_text(encoding="utf-8")
+    run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "not torchrun"], cwd=project)
 
 
 @pytest.mark.e2e

@@ -20,7 +20,7 @@ SMALL_IMAGE = 64  # below this side, ResNet-18 keeps full resolution in its firs
 @dataclass
 class ModelConfig:
     name: str = "cnn"  # cnn | resnet18
-    width: int = 16  # cnn: channels of the first block, doubled by each of the next two
+    width: int = 32  # cnn: channels of the first block, doubled by each of the next three
     dropout: float = 0.2  # cnn: dropout before the classifier
     pretrained: bool = False  # resnet18: start from torchvision's ImageNet weights (network)
 
@@ -34,25 +34,34 @@ def conv_bn_relu(in_channels: int, out_channels: int, stride: int = 1) -> nn.Seq
 
 
 class CompactCNN(nn.Module):
-    """Three conv-BN-ReLU-maxpool blocks, then a linear classifier on a 3x3 feature map.
+    """Four conv-BN-ReLU blocks (halving the side between them), then a global max-pool.
 
-    Keeping a little spatial layout (3x3, not a global average) matters for digits:
-    where a stroke is tells a 4 from a 9.
+    The max over positions asks "is this pattern anywhere in the image?", so a shape or a
+    stroke counts wherever it is: on a few hundred images that generalises far better than
+    a classifier on a fixed grid of positions. Pooling stops before a map gets smaller than
+    3x3 pixels, so even 8x8 images keep some layout.
     """
 
-    def __init__(self, channels: int, num_classes: int, width: int = 16, dropout: float = 0.2):
+    def __init__(
+        self,
+        channels: int,
+        num_classes: int,
+        image_size: int,
+        width: int = 16,
+        dropout: float = 0.2,
+    ):
         super().__init__()
-        self.features = nn.Sequential(
-            conv_bn_relu(channels, width),
-            nn.MaxPool2d(2),
-            conv_bn_relu(width, 2 * width),
-            nn.MaxPool2d(2),
-            conv_bn_relu(2 * width, 4 * width),
-            nn.MaxPool2d(2),
-            nn.AdaptiveAvgPool2d(3),
-        )
+        widths = [channels, width, 2 * width, 4 * width, 8 * width]
+        layers: list[nn.Module] = []
+        side = image_size
+        for block in range(4):
+            layers.append(conv_bn_relu(widths[block], widths[block + 1]))
+            if block < 3 and side >= 6:
+                layers.append(nn.MaxPool2d(2))
+                side //= 2
+        self.features = nn.Sequential(*layers, nn.AdaptiveMaxPool2d(1))
         self.classifier = nn.Sequential(
-            nn.Flatten(), nn.Dropout(dropout), nn.Linear(4 * width * 9, num_classes)
+            nn.Flatten(), nn.Dropout(dropout), nn.Linear(8 * width, num_classes)
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -145,7 +154,7 @@ def load_matching(model: nn.Module, weights: dict[str, torch.Tensor]) -> list[st
 
 def build_model(config: ModelConfig, channels: int, num_classes: int, image_size: int) -> nn.Module:
     if config.name == "cnn":
-        return CompactCNN(channels, num_classes, config.width, config.dropout)
+        return CompactCNN(channels, num_classes, image_size, config.width, config.dropout)
     if config.name == "resnet18":
         return ResNet18(channels, num_classes, image_size)
     raise ValueError(f"model.name must be cnn or resnet18, got {config.name!r}")

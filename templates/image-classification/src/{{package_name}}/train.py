@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -29,7 +30,7 @@ from tqdm import tqdm
 from . import baseline, plots
 from .config import load_config, save_config
 from .data import DataConfig, ImageFolderDataset, Splits, channel_stats, load_splits
-from .distributed import Context, autocast, cleanup, mean_across_processes, setup
+from .distributed import Context, autocast, cleanup, finish, mean_across_processes, setup
 from .evaluate import EVAL_BATCH, predict_proba, scores
 from .model import (
     ModelConfig,
@@ -44,6 +45,8 @@ from .runs import hardware, new_run_dir, write_metrics
 from .runtime import available_cpus, seed_everything, set_threads
 
 MODEL_NAMES = {"cnn": "Compact CNN", "resnet18": "ResNet-18"}
+AUTO_STEPS = 1000  # epochs: 0 trains for about this many optimiser steps...
+MIN_EPOCHS = 10  # ...and at least this many epochs
 
 
 @dataclass
@@ -51,12 +54,12 @@ class TrainConfig:
     seed: int = 0
     threads: int = 0  # CPU threads per process; 0 = the CPUs this process may use, shared by ranks
     device: str = "auto"  # auto = CUDA, then Apple MPS, then CPU
-    epochs: int = 8
-    batch_size: int = 64  # images per optimiser step, summed over all processes
+    epochs: int = 0  # passes over train/; 0 = enough for AUTO_STEPS steps (more for small folders)
+    batch_size: int = 32  # images per optimiser step, summed over all processes
     lr: float = 3e-3  # peak learning rate, reached after warmup, then cosine decay to 0
     warmup_epochs: float = 0.5
     weight_decay: float = 0.05  # AdamW's decoupled decay, on weights only (not norms, biases)
-    patience: int = 3  # stop after this many epochs without a better validation score; 0 = never
+    patience: float = 0.25  # stop after this share of epochs without a better score; 0 = never
     amp: bool = True  # mixed precision on GPUs; the CPU always trains in float32
     workers: int = 0  # DataLoader processes per training process; 0 = load in the training loop
     data: DataConfig = field(default_factory=DataConfig)
@@ -69,6 +72,15 @@ def lr_at(step: int, total: int, warmup: int, peak: float) -> float:
         return peak * (step + 1) / warmup
     progress = (step - warmup) / max(1, total - warmup)
     return peak * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+def planned_epochs(epochs: int, steps_per_epoch: int) -> int:
+    """`epochs`, or for 0 as many as AUTO_STEPS optimiser steps take (at least MIN_EPOCHS).
+
+    A fixed number of epochs suits one dataset size only: 8 epochs of 3,600 digits are 450
+    steps, 8 epochs of 300 photos are 40, far too few to learn anything.
+    """
+    return epochs or max(MIN_EPOCHS, math.ceil(AUTO_STEPS / steps_per_epoch))
 
 
 def epochs_since_best(history: list[dict[str, Any]]) -> int:
@@ -146,7 +158,9 @@ def train(
     scaler = torch.amp.GradScaler(
         context.device.type, enabled=config.amp and context.device.type == "cuda"
     )
-    total_steps = config.epochs * len(loader)
+    epochs = planned_epochs(config.epochs, len(loader))
+    patience = math.ceil(config.patience * epochs)  # in epochs; 0 = never stop early
+    total_steps = epochs * len(loader)
     warmup_steps = int(config.warmup_epochs * len(loader))
     meta = {
         "model_config": asdict(config.model),
@@ -169,15 +183,20 @@ def train(
     run_dir = resume or (new_run_dir() if context.is_main else None)
     if context.is_main:
         save_config(config, run_dir / "config.yaml")  # on resume: with any new --set values
-
+        print(
+            f"{len(splits.train)} training and {len(splits.val)} validation images: "
+            f"{epochs} epochs of {len(loader)} steps"
+            + (f", early stop after {patience} epochs without a better score" if patience else ""),
+            flush=True,
+        )
     started = time.perf_counter() - state["train_seconds"]
-    for epoch in range(state["epoch"], config.epochs):
+    for epoch in range(state["epoch"], epochs):
         model.train()
         sampler.set_epoch(epoch)  # a different, seeded shuffle each epoch
         loss_sum = 0.0
         progress = tqdm(
             loader,
-            desc=f"epoch {epoch + 1}/{config.epochs}",
+            desc=f"epoch {epoch + 1}/{epochs}",
             disable=None if context.is_main else True,  # None: only on a terminal
             leave=False,
         )
@@ -235,24 +254,24 @@ def train(
                 run_dir / "last.pt",
             )
             print(
-                f"epoch {epoch + 1}/{config.epochs}: train loss {train_loss:.4f}, "
+                f"epoch {epoch + 1}/{epochs}: train loss {train_loss:.4f}, "
                 f"val loss {val_loss:.4f}, val accuracy {val_accuracy:.4f}"
                 f"{' (best)' if improved else ''}, {state['train_seconds']:.1f} s",
                 flush=True,
             )
-            stop = 0 < config.patience <= epochs_since_best(state["history"])
+            stop = 0 < patience <= epochs_since_best(state["history"])
             if stop:
-                print(f"early stop: no better validation score for {config.patience} epochs")
+                print(f"early stop: no better validation score for {patience} epochs")
         if main_decides(stop, context):
             break
 
     if not context.is_main:
         return None
-    finish(config, context, config_path, run_dir, splits, state)
+    write_results(config, context, config_path, run_dir, splits, state)
     return run_dir
 
 
-def finish(
+def write_results(
     config: TrainConfig,
     context: Context,
     config_path: str,
@@ -308,12 +327,21 @@ def finish(
             "Misclassified test images": "misclassified.png",
         },
     }
-    write_metrics(run_dir, metrics)
     accuracy = metrics["model"]["metrics"]["accuracy"]
+    baseline_accuracy = baseline_scores["accuracy"]
+    if accuracy <= baseline_accuracy:  # said at the end of train and in the report
+        metrics["warnings"] = [
+            f"the model ({accuracy:.4f}) does not beat the baseline ({baseline_accuracy:.4f}): "
+            f"read the learning curves, then try more epochs (this run trained {state['epoch']}), "
+            "a wider model (model.width) or augmentation that suits your images (data.augment)"
+        ]
+    write_metrics(run_dir, metrics)
     print(
-        f"test accuracy {accuracy:.4f} (baseline {baseline_scores['accuracy']:.4f}), "
+        f"test accuracy {accuracy:.4f} (baseline {baseline_accuracy:.4f}), "
         f"{metrics['train_seconds']} s of training"
     )
+    for warning in metrics.get("warnings", []):
+        print(f"warning: {warning}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -340,6 +368,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     config_path = args.resume / "config.yaml" if args.resume else args.config
     config = load_config(TrainConfig, config_path, args.overrides)
+    if not 0 <= config.patience <= 1:
+        print(
+            f"patience is a share of the epochs (0 to 1, e.g. 0.25), got {config.patience}",
+            file=sys.stderr,
+        )
+        return 2
     # torchrun starts LOCAL_WORLD_SIZE processes on this machine: share the CPUs between them.
     local_processes = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
     set_threads(config.threads or max(1, available_cpus() // local_processes))
@@ -347,8 +381,10 @@ def main(argv: list[str] | None = None) -> int:
     context = setup(config.device)
     try:
         run_dir = train(config, context, config_path.as_posix(), args.resume)
-    finally:
+    except BaseException:
         cleanup(context)
+        raise
     if context.is_main:
         print(f"run folder: {run_dir}")
+    finish(context)  # under torchrun: every process leaves together, then exits at once
     return 0
