@@ -203,7 +203,22 @@ def test_on_a_terminal_each_question_is_asked_and_bad_answers_asked_again(git_en
     import sys
 
     dest = tmp_path / "p"
-    replies = ["churn-model", "Not An Identifier", "", "", "", "", "", "", "", "", "regression", "linear"]
+    replies = [
+        "churn-model",
+        "Not An Identifier",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "y",
+        "regression",
+        "linear",
+    ]
     controller, terminal = pty.openpty()
     process = subprocess.Popen(
         [sys.executable, "-m", "mlscaffold", "new", "tabular", str(dest), "--no-git"],
@@ -230,6 +245,7 @@ def test_on_a_terminal_each_question_is_asked_and_bad_answers_asked_again(git_en
     assert answers["project_name"] == "churn-model"
     assert answers["package_name"] == "churn_model"
     assert (answers["task"], answers["model"]) == ("regression", "linear")
+    assert (answers["web_demo"], answers["space_workflow"]) == (True, True)
 
 
 def test_defaults_take_the_author_and_github_login_from_git_config(cli, git_env, tmp_path) -> None:

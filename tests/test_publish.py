@@ -166,6 +166,20 @@ def test_private_name_and_homepage_reach_the_api(
     }
 
 
+def test_the_space_the_readme_links_is_the_default_homepage(
+    cli, github: GitHub, project: Path, env: dict[str, str], tmp_path: Path
+) -> None:
+    readme = project / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.index("<!-- space:start -->"), text.index("<!-- space:end -->")
+    linked = "<!-- space:start -->\nLive demo: <https://huggingface.co/spaces/octo/churn>\n"
+    readme.write_text(text[:start] + linked + text[end:], encoding="utf-8")
+    git(project, "commit", "-qam", "Link the Space")
+    result = cli("publish", project, "--api-url", github.url, env=publish_env(env, tmp_path))
+    assert result.code == 0, result.stderr
+    assert github.requests[1][3]["homepage"] == "https://huggingface.co/spaces/octo/churn"
+
+
 def test_the_github_cli_login_gives_the_token(
     cli, github: GitHub, project: Path, env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -66,8 +66,9 @@ def combinations() -> list[tuple[str, dict[str, str]]]:
     """Every combination of each template's own choices, plus the base's extremes."""
     cases: list[tuple[str, dict[str, str]]] = []
     for template in builtin_templates():
-        cases.append((template.name, {"python_version": "3.10", "license": "none"}))
-        cases.append((template.name, {"python_version": "3.13", "license": "GPL-3.0"}))
+        oldest = {"python_version": "3.10", "license": "none", "web_demo": "false"}
+        newest = {"python_version": "3.13", "license": "GPL-3.0", "space_workflow": "true"}
+        cases += [(template.name, oldest), (template.name, newest)]
         own = [q for q in load_questions(copier_files(template)[1:]) if options(q) and not q.computed]
         for values in itertools.product(*[options(q) for q in own]):
             answers = dict(zip([q.name for q in own], values, strict=True))
@@ -89,7 +90,13 @@ def test_every_template_and_choice_renders_a_clean_project(
     check_pre_commit_hooks(project)
     check_pins_and_dependabot(project)
     assert (project / "LICENSE").exists() == (answers.get("license") != "none")
-    assert Path(project / "src" / PROJECT.replace("-", "_") / "__main__.py").is_file()
+    package = project / "src" / PROJECT.replace("-", "_")
+    assert (package / "__main__.py").is_file() and (package / "serve.py").is_file()
+    demo = answers.get("web_demo") != "false"
+    assert [(package / name).exists() for name in ("demo.py", "space.py", "ui.py")] == [demo] * 3
+    assert ("gradio" in (project / "pyproject.toml").read_text(encoding="utf-8")) == demo
+    space_workflow = project / ".github" / "workflows" / "space.yml"
+    assert space_workflow.exists() == (answers.get("space_workflow") == "true")
 
 
 def takes(kind: str, path: Path) -> bool:
@@ -117,8 +124,9 @@ def check_pre_commit_hooks(project: Path) -> None:
 
 def check_pins_and_dependabot(project: Path) -> None:
     """Actions are pinned to a commit with their version beside it; Dependabot updates every pin."""
-    workflow = (project / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
-    uses = [line for line in workflow.splitlines() if re.match(r"^\s*-?\s*uses:", line)]
+    workflows = sorted((project / ".github" / "workflows").glob("*.yml"))
+    lines = [line for path in workflows for line in path.read_text(encoding="utf-8").splitlines()]
+    uses = [line for line in lines if re.match(r"^\s*-?\s*uses:", line)]
     assert uses
     for line in uses:
         assert PINNED_ACTION.match(line), f"pin the action to a full commit hash and a # vX.Y.Z: {line}"
@@ -153,8 +161,10 @@ def test_hook_pins_follow_the_tools_ci_installs() -> None:
     installed_ruff = ruff.stdout.split()[1]
     assert minor(revs[RUFF_HOOKS]) == minor(installed_ruff), (revs[RUFF_HOOKS], installed_ruff)
     assert minor(revs[PRE_COMMIT_HOOKS]) == minor(version("pre-commit-hooks"))
-    generated_dev = re.search(r"^dev = \[(.*)\]$", (BASE / "pyproject.toml.jinja").read_text(), re.M)
+    generated_dev = re.search(
+        r"^dev = \[\n(.*?)^\]$", (BASE / "pyproject.toml.jinja").read_text(), re.M | re.S
+    )
     assert generated_dev
-    specifiers = [Requirement(r.strip().strip('"')) for r in generated_dev.group(1).split(",")]
-    generated_ruff = next(r for r in specifiers if r.name == "ruff")
+    ruff_line = next(line for line in generated_dev.group(1).splitlines() if line.strip().startswith('"ruff'))
+    generated_ruff = Requirement(ruff_line.strip().rstrip(",").strip('"'))
     assert generated_ruff.specifier.contains(revs[RUFF_HOOKS].lstrip("v")), generated_ruff

@@ -294,7 +294,8 @@ def publish(
     ] = None,
     private: Annotated[bool, typer.Option("--private", help="Create a private repository.")] = False,
     homepage: Annotated[
-        str | None, typer.Option("--homepage", help="The repository's website (a demo, a Space).")
+        str | None,
+        typer.Option("--homepage", help="The repository's website; default: the Space the README links."),
     ] = None,
     api_url: Annotated[
         str, typer.Option("--api-url", help="GitHub's REST API (GitHub Enterprise: https://HOST/api/v3).")

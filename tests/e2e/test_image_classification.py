@@ -6,20 +6,25 @@ for ResNet-18, runs two processes with torchrun on tiny settings), then the verb
 command line on the smoke profile; the CNN project trains its smoke profile with
 `torchrun --nproc_per_node 2` (gloo on the CPU), which stands in for its own torchrun test.
 Two more CNN projects, rendered with the smallest accepted image size and a large one, run
-their own test suites: every answer must leave the project's tests green.
+their own test suites: every answer must leave the project's tests green. After the report,
+both serve an uploaded digit over HTTP and show it in the browser demo; the CNN's Space folder
+runs from a clean venv.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from .projects import generate_and_install, latest_metrics, run
+from .showcase import check_demo, check_serve, check_space
 
 TEMPLATE = "image-classification"
 MODELS = ("cnn", "resnet18")
 IMAGE_SIZES = (8, 64)  # the smallest side the template accepts, and one where pixels are many
+LABEL = re.compile(r"Prediction\s+(?P<label>\S+)\s+(?P=label)\s+\d+%")  # what the demo shows
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +40,8 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, 
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("model", MODELS)
-def test_generated_project_tests_trains_evaluates_predicts_and_reports(
-    projects: dict[str, tuple[Path, Path]], model: str
+def test_generated_project_tests_trains_evaluates_predicts_reports_and_shows_itself(
+    projects: dict[str, tuple[Path, Path]], model: str, tmp_path: Path
 ) -> None:
     project, python = projects[model]
     package = f"cv_{model}"
@@ -71,6 +76,20 @@ def test_generated_project_tests_trains_evaluates_predicts_and_reports(
     assert "![Confusion matrix](reports/figures/confusion_matrix.png)" in readme
     assert (project / "reports" / "figures" / "misclassified.png").is_file()
     assert "Training time:" in (project / "MODEL_CARD.md").read_text(encoding="utf-8")
+
+    cli = python.parent / package
+    valid = {"files": {"file": ("3.png", image.read_bytes(), "image/png")}}
+    invalid = {"files": {"file": ("notes.txt", b"not an image", "text/plain")}}
+    answer = check_serve(cli, project, valid=valid, invalid=invalid, field="file")
+    digits = {str(digit) for digit in range(10)}
+    assert answer["label"] in digits and len(answer["top_k"]) == 3, answer
+    assert answer["top_k"][0] == {"label": answer["label"], "probability": answer["probability"]}
+    # The demo's gr.Label: its heading is the top class, then each class with its percentage.
+    shown = LABEL.search(check_demo(cli, project))
+    assert shown and shown["label"] in digits, shown
+    if model == "cnn":  # the Space installs torch in a venv of its own: once is enough
+        shown = LABEL.search(check_space(cli, project, tmp_path, torch=True))
+        assert shown and shown["label"] in digits, shown
 
 
 @pytest.mark.e2e

@@ -3,8 +3,8 @@ put through the steps of its own CI workflow (lint, its tests, the smoke trainin
 from the `.github/workflows/ci.yml` it ships, so a project is green on its first push whatever
 was answered.
 
-The combinations are each template's own choices crossed with FREE, the values worth trying for
-the questions that take free text. The whole matrix is marked `slow`:
+The combinations are each template's own choices and the base's BASE questions, crossed with
+FREE, the values worth trying for the questions that take free text. The whole matrix is marked `slow`:
 `python -m pytest -m slow tests/e2e/test_option_matrix.py` (about 40 minutes on 2 cores). The
 default run takes SAMPLED: combinations that no other end-to-end test trains.
 """
@@ -31,12 +31,14 @@ FREE: dict[str, list[str]] = {
     "image_size": ["8", "28", "64"],
 }
 CONTINUOUS = {"Pendulum-v1", "MountainCarContinuous-v0"}
+# The shared base's questions that change what a project holds (not only what it says).
+BASE = ["web_demo"]
 SAMPLED = [
-    ("reinforcement-learning", {"algorithm": "dqn", "env_id": "Acrobot-v1"}),
-    ("reinforcement-learning", {"algorithm": "ppo", "env_id": "MountainCar-v0"}),
-    ("image-classification", {"model": "cnn", "image_size": "64"}),
-    ("image-classification", {"model": "cnn", "image_size": "8"}),
-    ("predictive-analytics", {"task": "regression", "model": "random_forest"}),
+    ("reinforcement-learning", {"algorithm": "dqn", "env_id": "Acrobot-v1", "web_demo": "true"}),
+    ("reinforcement-learning", {"algorithm": "ppo", "env_id": "MountainCar-v0", "web_demo": "true"}),
+    ("image-classification", {"model": "cnn", "image_size": "64", "web_demo": "true"}),
+    ("image-classification", {"model": "cnn", "image_size": "8", "web_demo": "false"}),
+    ("predictive-analytics", {"task": "regression", "model": "random_forest", "web_demo": "false"}),
     ("chatbot", {"web_demo": "false"}),
 ]
 
@@ -57,7 +59,9 @@ def accepted(answers: dict[str, str]) -> bool:
 def matrix() -> list[tuple[str, dict[str, str]]]:
     cases = []
     for template in builtin_templates():
-        own = [q for q in load_questions(copier_files(template)[1:]) if values(q) and not q.computed]
+        base, *specialization = copier_files(template)
+        own = [q for q in load_questions(specialization) if values(q) and not q.computed]
+        own += [q for q in load_questions([base]) if q.name in BASE]
         for combination in itertools.product(*[values(q) for q in own]):
             answers = dict(zip([q.name for q in own], combination, strict=True))
             if accepted(answers):

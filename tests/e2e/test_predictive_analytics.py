@@ -10,6 +10,7 @@ data" says: a synthetic table of our own, and Palmer penguins (the CSV inside th
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from .projects import generate_and_install, latest_metrics, run
+from .showcase import check_demo, check_serve, check_space
 
 TEMPLATE = "predictive-analytics"
 # name -> (answers, package, shipped CSV, target column)
@@ -40,8 +42,8 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, 
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("variant", list(VARIANTS))
-def test_generated_project_tests_trains_evaluates_predicts_and_reports(
-    projects: dict[str, tuple[Path, Path]], variant: str
+def test_generated_project_tests_trains_evaluates_predicts_reports_and_shows_itself(
+    projects: dict[str, tuple[Path, Path]], variant: str, tmp_path: Path
 ) -> None:
     project, python = projects[variant]
     _, package, csv, target = VARIANTS[variant]
@@ -87,6 +89,26 @@ def test_generated_project_tests_trains_evaluates_predicts_and_reports(
     assert data_paragraph(readme).startswith("\n**Data**: ") and f"`data/{csv}`" in readme
     assert "![Learning curve](reports/figures/learning_curve.png)" in readme
     assert (project / "reports" / "figures" / "feature_importance.png").is_file()
+
+    # The showcase: the API takes a held-out row of the run (its inputs.json, written by train)
+    # and names a missing column; the demo predicts a held-out example in the browser.
+    cli = python.parent / package
+    inputs = json.loads((project / latest_metrics(project)["run"] / "inputs.json").read_text())
+    row = inputs["examples"][0]["row"]
+    first = next(iter(row))
+    incomplete = {name: value for name, value in row.items() if name != first}
+    answer = check_serve(cli, project, valid={"json": row}, invalid={"json": incomplete}, field=first)
+    shown = check_demo(cli, project)
+    assert f"Predicted {target}: " in shown, shown
+    if target == "diagnosis":
+        assert answer["prediction"] in ["benign", "malignant"], answer
+        assert sum(answer["probabilities"].values()) == pytest.approx(1), answer
+        assert "Class probabilities" in shown and "benign" in shown and "malignant" in shown, shown
+        # One Space suffices: the two variants' pages differ only in their output.
+        shown = check_space(cli, project, tmp_path, torch=False)
+        assert "Predicted diagnosis: " in shown, shown
+    else:
+        assert 5 < answer["prediction"] < 50, answer
 
 
 def data_paragraph(text: str) -> str:

@@ -1,4 +1,5 @@
-"""End to end: the reinforcement-learning template, PPO and DQN, from render to report.
+"""End to end: the reinforcement-learning template, PPO and DQN, from render to report and
+showcase (served over HTTP, its demo played in headless Chromium, a Space run from a clean venv).
 
 PPO and DQN on CartPole-v1 run their own tests and every verb; PPO on Pendulum-v1 (continuous
 actions) trains its smoke profile and runs every verb. All three projects are installed into one
@@ -13,9 +14,13 @@ from pathlib import Path
 import pytest
 
 from .projects import generate_and_install, run
+from .showcase import check_demo, check_serve, check_space
 
 TEMPLATE = "reinforcement-learning"
 ALGORITHMS = ("ppo", "dqn")
+# The first observation of the first test episode (seed 20000), as the README's curl sends it.
+CARTPOLE = [0.0027, 0.0402, -0.0476, 0.0186]
+PENDULUM = [0.9859, 0.1675, 0.804]
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +37,8 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, 
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
-def test_generated_project_tests_trains_evaluates_predicts_and_reports(
-    projects: dict[str, tuple[Path, Path]], algorithm: str
+def test_generated_project_tests_trains_evaluates_predicts_reports_and_shows_itself(
+    projects: dict[str, tuple[Path, Path]], algorithm: str, tmp_path: Path
 ) -> None:
     project, python = projects[algorithm]
     package = f"rl_{algorithm}"
@@ -60,6 +65,22 @@ def test_generated_project_tests_trains_evaluates_predicts_and_reports(
     assert "![Trained agent](reports/figures/agent.gif)" in readme
     assert (project / "reports" / "figures" / "episode_returns.png").is_file()
 
+    # The showcase: the API acts on an observation and names a short one; the demo plays an
+    # episode in the browser.
+    cli = python.parent / package
+    observation = {"json": {"observation": CARTPOLE}}
+    short = {"json": {"observation": CARTPOLE[:2]}}
+    answer = check_serve(cli, project, valid=observation, invalid=short, field="observation")
+    assert answer["action"] in (0, 1) and sum(answer["probabilities"]) == pytest.approx(1), answer
+    assert answer["probabilities"][answer["action"]] == max(answer["probabilities"]), answer
+    if algorithm == "dqn":
+        assert answer["q_values"].index(max(answer["q_values"])) == answer["action"], answer
+    shown = check_demo(cli, project)
+    assert "Return " in shown and "from seed 20000" in shown and "random policy" in shown, shown
+    if algorithm == "ppo":  # One Space suffices: the algorithms' pages differ only in numbers.
+        shown = check_space(cli, project, tmp_path, torch=True)
+        assert "Return " in shown and "from seed 20000" in shown, shown
+
 
 @pytest.mark.e2e
 def test_ppo_trains_on_continuous_actions_and_every_verb_works(
@@ -81,6 +102,16 @@ def test_ppo_trains_on_continuous_actions_and_every_verb_works(
     assert (project / "runs" / "episode.gif").read_bytes()[:6] == b"GIF89a"
     run([python, "-m", "rl_pendulum", "report"], cwd=project)
     assert "![Trained agent](reports/figures/agent.gif)" in (project / "README.md").read_text()
+
+    # Continuous actions: the API answers with the action vector within the bounds.
+    cli = python.parent / "rl_pendulum"
+    observation = {"json": {"observation": PENDULUM}}
+    outside = {"json": {"observation": [*PENDULUM[:2], 9.0]}}  # the speed is at most 8
+    answer = check_serve(cli, project, valid=observation, invalid=outside, field="observation[2]")
+    assert len(answer["action"]) == 1 and -2.0 <= answer["action"][0] <= 2.0, answer
+    assert answer["std"][0] > 0, answer
+    shown = check_demo(cli, project)
+    assert "Return " in shown and "random policy" in shown, shown
 
 
 @pytest.mark.e2e

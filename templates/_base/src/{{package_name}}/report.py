@@ -18,6 +18,8 @@ CARD_MARKERS = ("<!-- metrics:start -->", "<!-- metrics:end -->")
 # Optional, in README.md and MODEL_CARD.md: the run's own account of its data.
 DATA_MARKERS = ("<!-- data:start -->", "<!-- data:end -->")
 FIGURES_DIR = Path("reports") / "figures"
+# What `demo --screenshot` saves by default: the README shows it when it is there.
+DEMO_SCREENSHOT = Path("reports") / "demo.png"
 
 
 def _fmt(value: Any) -> str:
@@ -69,6 +71,13 @@ def results_section(metrics: dict[str, Any], figures: dict[str, str]) -> str:
     ]
     # What the numbers do not say on their own, e.g. that the model lost to its baseline.
     parts += [f"> **Warning**: {warning}\n" for warning in metrics.get("warnings", [])]
+    if "serving" in metrics:  # written by `serve --benchmark`
+        serving = metrics["serving"]
+        parts.append(
+            f"Served over HTTP (`serve`), `{serving['endpoint']}` answers in "
+            f"{serving['p50_ms']:.1f} ms (p50) and {serving['p95_ms']:.1f} ms (p95) over "
+            f"{serving['requests']} requests on this machine.\n"
+        )
     parts += [f"![{title}]({path})" for title, path in figures.items()]
     return "\n".join(parts)
 
@@ -108,6 +117,8 @@ def write_report(run_dir: Path, root: Path = Path(".")) -> None:
     description of the shipped data never stays beside results on other data)."""
     metrics = read_metrics(run_dir)
     figures = copy_figures(run_dir, metrics.get("plots", {}), root)
+    if (root / DEMO_SCREENSHOT).is_file():
+        figures["The web demo"] = DEMO_SCREENSHOT.as_posix()
     description = metrics["dataset"].get("description")
     sections = {
         root / "README.md": (RESULTS_MARKERS, results_section(metrics, figures)),

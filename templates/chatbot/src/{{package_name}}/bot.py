@@ -24,7 +24,13 @@ import numpy as np
 
 from .backends import Backend, BackendError, Message, make_backend
 from .config import load_config
-from .data import KnowledgeBase, load_knowledge_base, load_responses
+from .data import (
+    KNOWLEDGE_BASE,
+    RESPONSES,
+    KnowledgeBase,
+    load_knowledge_base,
+    load_responses,
+)
 from .device import pick_device
 from .encoder import Encoder
 from .model import IntentModel
@@ -85,23 +91,31 @@ class Chatbot:
     def from_run(cls, run_dir: Path, overrides: Sequence[str] = ()) -> Chatbot:
         """The bot of a training run, from its saved config (`overrides`: `key=value` changes).
 
-        Also applies the config's CPU thread count, as every verb does before working.
+        It answers with the replies and knowledge base that `train` copied into the run folder,
+        so the folder alone is the bot. Messages are embedded afresh, never cached on disk:
+        a server would otherwise keep a file of every message it was sent. Also applies the
+        config's CPU thread count, as every verb does before working.
         """
         config = load_config(Config, run_dir / "config.yaml", list(overrides))
         set_threads(config.threads)
         device = str(pick_device(config.device))
         model = IntentModel.load(run_dir / "model.pt", device=device)
-        encoder = Encoder(model.encoder, model.max_tokens, device, config.data.cache_dir)
         return cls(
             model=model,
-            encoder=encoder,
-            responses=load_responses(config.data.responses),
-            knowledge_base=load_knowledge_base(config.data.knowledge_base, model.labels),
+            encoder=Encoder(model.encoder, model.max_tokens, device),
+            responses=load_responses(run_dir / RESPONSES),
+            knowledge_base=load_knowledge_base(run_dir / KNOWLEDGE_BASE),
             config=config.bot,
             backend=make_backend(config.generation),
             oos_label=config.data.oos_label,
             seed=config.seed,
         )
+
+    def warm_up(self) -> None:
+        """Load the encoder and embed the knowledge base now rather than on the first message,
+        so that a server answers its first request as fast as the others."""
+        self.classify(["hello"])
+        self.search("hello")
 
     def classify(self, texts: list[str]) -> list[Prediction]:
         intents, confidences = self.model.predict(self.encoder.embed(texts))

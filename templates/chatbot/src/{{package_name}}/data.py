@@ -20,6 +20,9 @@ from sklearn.model_selection import train_test_split
 
 from .settings import DataConfig
 
+RESPONSES = "responses.yaml"  # the copies of the replies and knowledge base in a run folder
+KNOWLEDGE_BASE = "knowledge_base.csv"
+
 
 class DataError(ValueError):
     """A data file that is missing or lacks what the config needs; the message names the setting."""
@@ -153,6 +156,29 @@ def load_intents(config: DataConfig, seed: int) -> IntentData:
         labels=labels,
         oos_label=config.oos_label,
     )
+
+
+def example_messages(data: IntentData, questions: list[str], count: int = 4) -> list[str]:
+    """`count` messages to try the bot with: the knowledge base's first question, the first
+    test utterance of each intent, and an out-of-scope one last when the test set has one."""
+    first: dict[str, str] = {}
+    for text, intent in zip(data.test.texts, data.test.intents, strict=True):
+        first.setdefault(intent, text)
+    out_of_scope = [first.pop(data.oos_label)] if data.oos_label in first else []
+    return [*questions[:1], *first.values()][: count - len(out_of_scope)] + out_of_scope
+
+
+def save_answers(config: DataConfig, labels: list[str], run_dir: Path) -> KnowledgeBase:
+    """Copy the replies and the knowledge base into the run folder as RESPONSES and
+    KNOWLEDGE_BASE: with them, the run folder alone is the whole bot (in a container, in a
+    Space). Returns the knowledge base the bot will use."""
+    responses = load_responses(config.responses)
+    knowledge_base = load_knowledge_base(config.knowledge_base, labels)
+    text = yaml.safe_dump(responses, allow_unicode=True, sort_keys=False, width=100)
+    (run_dir / RESPONSES).write_text(text, encoding="utf-8")
+    pairs = {"question": knowledge_base.questions, "answer": knowledge_base.answers}
+    pd.DataFrame(pairs).to_csv(run_dir / KNOWLEDGE_BASE, index=False)
+    return knowledge_base
 
 
 def load_responses(path: str | Path | None) -> dict[str, list[str]]:

@@ -1,7 +1,7 @@
 """Every setting of a run in one place: `configs/*.yaml` fill these dataclasses.
 
 A run folder's `config.yaml` is this, resolved, so a run can be repeated from it alone, and
-`chat`, `predict` and `demo` read the bot's settings back from it.
+`chat`, `predict`, `serve` and `demo` read the bot's settings back from it.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ import math
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import torch
@@ -109,13 +110,18 @@ def load_splits(config: DataConfig, seed: int) -> Splits:
     return Splits(train=train, val=val, test=test, classes=classes)
 
 
-def load_image(path: Path, image_size: int, channels: int) -> Image.Image:
-    """Decode, convert to grayscale or RGB, and resize to a square of `image_size` pixels."""
+def load_image(path: Path | BinaryIO, image_size: int, channels: int) -> Image.Image:
+    """Decode an image file (a path, or an uploaded file's bytes) as `fit_image` shapes it."""
     with Image.open(path) as image:
-        image = image.convert("L" if channels == 1 else "RGB")
-        if image.size != (image_size, image_size):
-            image = image.resize((image_size, image_size), Image.Resampling.BILINEAR)
-        return image
+        return fit_image(image, image_size, channels)
+
+
+def fit_image(image: Image.Image, image_size: int, channels: int) -> Image.Image:
+    """Convert to grayscale or RGB, and resize to a square of `image_size` pixels."""
+    image = image.convert("L" if channels == 1 else "RGB")
+    if image.size != (image_size, image_size):
+        image = image.resize((image_size, image_size), Image.Resampling.BILINEAR)
+    return image
 
 
 def border_colour(image: Image.Image) -> int | tuple[int, ...]:

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 import torch
+from PIL import Image
+from torch import nn
 
 from .data import IMAGE_SUFFIXES, load_image, to_tensor
 from .model import load_model
@@ -30,21 +33,28 @@ def image_paths(inputs: list[Path]) -> list[Path]:
 
 
 @torch.no_grad()
+def top_classes(
+    model: nn.Module, checkpoint: dict[str, Any], image: Image.Image, top_k: int = 1
+) -> list[tuple[str, float]]:
+    """The `top_k` most likely classes of one image (shaped by `fit_image`), most likely first."""
+    classes = checkpoint["classes"]
+    batch = to_tensor(image, checkpoint["mean"], checkpoint["std"]).unsqueeze(0)
+    probabilities = model(batch).softmax(dim=1)[0]
+    values, indices = probabilities.topk(min(top_k, len(classes)))
+    ranked = zip(indices.tolist(), values.tolist(), strict=True)
+    return [(classes[index], value) for index, value in ranked]
+
+
 def predict(
     paths: list[Path], run_dir: Path, top_k: int = 1
 ) -> list[tuple[Path, list[tuple[str, float]]]]:
     """For each image, its `top_k` most likely classes with their probabilities."""
     model, checkpoint = load_model(run_dir / "best.pt")
-    classes = checkpoint["classes"]
-    results = []
-    for path in paths:
-        image = load_image(path, checkpoint["image_size"], checkpoint["channels"])
-        batch = to_tensor(image, checkpoint["mean"], checkpoint["std"]).unsqueeze(0)
-        probabilities = model(batch).softmax(dim=1)[0]
-        values, indices = probabilities.topk(min(top_k, len(classes)))
-        ranked = zip(indices.tolist(), values.tolist(), strict=True)
-        results.append((path, [(classes[index], value) for index, value in ranked]))
-    return results
+    size, channels = checkpoint["image_size"], checkpoint["channels"]
+    return [
+        (path, top_classes(model, checkpoint, load_image(path, size, channels), top_k))
+        for path in paths
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:

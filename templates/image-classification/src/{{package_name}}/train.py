@@ -29,7 +29,14 @@ from tqdm import tqdm
 
 from . import baseline, plots
 from .config import load_config, save_config
-from .data import DataConfig, ImageFolderDataset, Splits, channel_stats, load_splits
+from .data import (
+    DataConfig,
+    ImageFolderDataset,
+    Splits,
+    channel_stats,
+    load_image,
+    load_splits,
+)
 from .distributed import Context, autocast, cleanup, finish, mean_across_processes, setup
 from .evaluate import EVAL_BATCH, predict_proba, scores
 from .model import (
@@ -45,6 +52,7 @@ from .runs import hardware, new_run_dir, write_metrics
 from .runtime import available_cpus, seed_everything, set_threads
 
 MODEL_NAMES = {"cnn": "Compact CNN", "resnet18": "ResNet-18"}
+EXAMPLES = 10  # test images (one per class) that the run keeps for the demo and the API
 AUTO_STEPS = 1000  # epochs: 0 trains for about this many optimiser steps...
 MIN_EPOCHS = 10  # ...and at least this many epochs
 
@@ -271,6 +279,20 @@ def train(
     return run_dir
 
 
+def save_examples(splits: Splits, image_size: int, channels: int, folder: Path) -> None:
+    """The first test image of each class (up to EXAMPLES), as the model sees it.
+
+    The demo's examples and `serve --benchmark`'s request then travel with the run folder
+    (into a container or a Space) without the data folder.
+    """
+    first: dict[int, Path] = {}
+    for path, label in splits.test:
+        first.setdefault(label, path)
+    folder.mkdir(exist_ok=True)
+    for label, path in sorted(first.items())[:EXAMPLES]:
+        load_image(path, image_size, channels).save(folder / f"{splits.classes[label]}.png")
+
+
 def write_results(
     config: TrainConfig,
     context: Context,
@@ -298,6 +320,7 @@ def write_results(
     plots.misclassified(
         splits.test, probabilities, splits.classes, size, channels, run_dir / "misclassified.png"
     )
+    save_examples(splits, size, channels, run_dir / "examples")
     metrics = {
         "run": run_dir.as_posix(),
         "config": config_path,
