@@ -135,3 +135,21 @@ def test_the_space_id_is_checked_before_anything_runs(project: Path) -> None:
     assert result.returncode == 2
     assert "give a Space as USER/NAME" in result.stderr
     assert not (project / "space").exists()
+
+
+@pytest.mark.parametrize("out", [".", "src", "notes"])
+def test_space_never_replaces_a_folder_it_did_not_write(project: Path, out: str) -> None:
+    (project / "notes").mkdir(exist_ok=True)
+    (project / "notes" / "mine.md").write_text("my own notes\n")
+    before = sorted(str(path) for path in project.rglob("*"))
+    result = subprocess.run(
+        [sys.executable, "-m", "churn_model", "space", "--out", out, "--run", "runs/any"],
+        cwd=project,
+        env={**os.environ, "PYTHONPATH": str(project / "src"), "PYTHONDONTWRITEBYTECODE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stderr == f"{out} exists and is not a Space folder: choose another --out\n"
+    assert sorted(str(path) for path in project.rglob("*")) == before
