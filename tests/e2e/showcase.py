@@ -54,7 +54,8 @@ def running(
                 if httpx.get(url, timeout=5).status_code < 500:
                     break
             except httpx.TransportError:
-                time.sleep(0.5)
+                pass  # not listening yet
+            time.sleep(0.5)  # after a refusal or a 5xx alike: never a busy loop on the server
         try:
             yield url
         except AssertionError as error:  # what the server said is half of the story
