@@ -537,8 +537,8 @@ def ignore(project: Path, pattern: str) -> None:
         ("secret.txt", "secret.txt", "secret.txt", "secret.txt"),  # an ignored file
         ("notes/", "notes/private.md", "notes/private.md", "notes/private.md"),  # inside an ignored folder
         ("notes/", "notes/private.md", "notes", "notes/private.md"),  # an ignored folder where a file comes
-        ("", "docs/mine.md", "docs", "docs/mine.md"),  # an untracked folder where a file comes
-        ("", "docs", "docs/guide.md", "docs"),  # an untracked file where a folder comes
+        ("", "journal/mine.md", "journal", "journal/mine.md"),  # an untracked folder where a file comes
+        ("", "journal", "journal/guide.md", "journal"),  # an untracked file where a folder comes
     ],
 )
 def test_an_update_that_would_overwrite_ignored_or_untracked_files_is_refused_touching_nothing(

@@ -22,8 +22,8 @@ TEMPLATE_CHANGES = {
     "drop obsolete": lambda t, n: t.file("obsolete.txt").unlink(missing_ok=True),
     "add a file": lambda t, n: t.file("added.txt").write_text("template\n"),
     "add a folder": lambda t, n: (
-        t.file("docs").mkdir(exist_ok=True),
-        t.file("docs/guide.md").write_text("g\n"),
+        t.file("journal").mkdir(exist_ok=True),
+        t.file("journal/guide.md").write_text("g\n"),
     ),
     "add a file where a folder was": lambda t, n: t.file("runs").write_text("template\n"),
 }
@@ -36,7 +36,7 @@ USER_WORK = (
     "untracked added.txt",
     "untracked scratch",
     "ignored .env",
-    "ignored folder at docs",
+    "ignored folder at journal",
     "ignored runs folder",
     "delete obsolete",
 )
@@ -63,11 +63,11 @@ def do(project: Path, work: str, line: int) -> str | None:
         (project / "scratch.txt").write_text("scratch\n")
     elif work == "ignored .env":
         (project / ".env").write_text("SECRET=1\n")
-    elif work == "ignored folder at docs":
-        (project / ".gitignore").write_text((project / ".gitignore").read_text() + "docs/\n")
-        commit(project, "ignore docs")
-        (project / "docs").mkdir(exist_ok=True)
-        (project / "docs" / "guide.md").write_text("my private guide\n")
+    elif work == "ignored folder at journal":
+        (project / ".gitignore").write_text((project / ".gitignore").read_text() + "journal/\n")
+        commit(project, "ignore journal")
+        (project / "journal").mkdir(exist_ok=True)
+        (project / "journal" / "guide.md").write_text("my private guide\n")
     elif work == "ignored runs folder":
         (project / "runs").mkdir(exist_ok=True)
         (project / "runs" / "metrics.json").write_text("{}\n")

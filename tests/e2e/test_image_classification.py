@@ -6,9 +6,12 @@ for ResNet-18, runs two processes with torchrun on tiny settings), then the verb
 command line on the smoke profile; the CNN project trains its smoke profile with
 `torchrun --nproc_per_node 2` (gloo on the CPU), which stands in for its own torchrun test.
 Two more CNN projects, rendered with the smallest accepted image size and a large one, run
-their own test suites: every answer must leave the project's tests green. After the report,
-both serve an uploaded digit over HTTP and show it in the browser demo; the CNN's Space folder
-runs from a clean venv.
+their own test suites: every answer must leave the project's tests green. Each run compares the
+model with logistic regression and an MLP on the raw pixels and a majority-class guess, with
+bootstrap intervals; the report writes the case study (data, decisions, error analysis), and on
+the default project MLflow holds the run and `tune --trials 3` writes configs/tuned.yaml. After
+the report, both serve an uploaded digit over HTTP and show it in the browser demo; the CNN's
+Space folder runs from a clean venv.
 """
 
 from __future__ import annotations
@@ -18,12 +21,14 @@ from pathlib import Path
 
 import pytest
 
+from .casestudy import check_case_study
 from .projects import generate_and_install, latest_metrics, run
 from .showcase import check_demo, check_serve, check_space
 
 TEMPLATE = "image-classification"
 MODELS = ("cnn", "resnet18")
 IMAGE_SIZES = (8, 64)  # the smallest side the template accepts, and one where pixels are many
+PIXEL_MODELS = ("Logistic regression (raw pixels)", "MLP (raw pixels)")
 LABEL = re.compile(r"Prediction\s+(?P<label>\S+)\s+(?P=label)\s+\d+%")  # what the demo shows
 
 
@@ -56,9 +61,16 @@ def test_generated_project_tests_trains_evaluates_predicts_reports_and_shows_its
     assert "run folder: runs/" in out
     metrics = latest_metrics(project)
     assert metrics["model"]["name"] == {"cnn": "Compact CNN", "resnet18": "ResNet-18"}[model]
-    assert metrics["baseline"]["name"] == "Logistic regression (raw pixels)"
-    if model == "cnn":
-        assert metrics["model"]["metrics"]["accuracy"] > metrics["baseline"]["metrics"]["accuracy"]
+    # The promised comparison: two models on the same raw pixels, and the majority-class floor.
+    pixel_rows = [metrics["reference"], *metrics["alternatives"]]
+    assert {row["name"] for row in pixel_rows} == set(PIXEL_MODELS)
+    assert metrics["baseline"]["name"] == "Majority class"
+    for row in [metrics["model"], *pixel_rows, metrics["baseline"]]:
+        low, high = row["intervals"]["accuracy"]
+        assert low <= row["metrics"]["accuracy"] <= high, row
+    assert metrics["comparison"]["other"] == metrics["reference"]["name"]
+    if model == "cnn":  # two epochs of the compact CNN beat both pixel models, beyond the noise
+        assert metrics["comparison"]["interval"][0] > 0, metrics["comparison"]
 
     out = run([python, "-m", package, "evaluate"], cwd=project)
     assert f"accuracy: {metrics['model']['metrics']['accuracy']:.4f}" in out
@@ -72,10 +84,20 @@ def test_generated_project_tests_trains_evaluates_predicts_reports_and_shows_its
 
     run([python, "-m", package, "report"], cwd=project)
     readme = (project / "README.md").read_text(encoding="utf-8")
-    assert "| **accuracy** |" in readme and "Logistic regression (raw pixels) (baseline)" in readme
+    assert "| **accuracy** |" in readme and "| Majority class (baseline) |" in readme
+    assert all(f"| {name} |" in readme for name in PIXEL_MODELS)
     assert "![Confusion matrix](reports/figures/confusion_matrix.png)" in readme
+    assert "![Training images](reports/figures/eda_examples.png)" in readme  # the Data section
+    errors = readme.split("## Error analysis")[1].split("## Limitations")[0]
+    assert "test images are misclassified" in errors and "Most frequent confusions: " in errors
+    assert "![Most confident mistakes](reports/figures/misclassified.png)" in errors
+    assert f"Kept the {metrics['model']['name']}" in readme  # Approach and decisions
     assert (project / "reports" / "figures" / "misclassified.png").is_file()
     assert "Training time:" in (project / "MODEL_CARD.md").read_text(encoding="utf-8")
+    notes = (project / "docs" / "interview-notes.md").read_text(encoding="utf-8")
+    assert {"cnn": "global max-pool", "resnet18": "residual block"}[model] in notes
+    if model == "cnn":  # the default project: README sections, MLflow, tune --trials 3
+        check_case_study(python, project, package, tune_args=["--config", "configs/smoke.yaml"])
 
     cli = python.parent / package
     valid = {"files": {"file": ("3.png", image.read_bytes(), "image/png")}}

@@ -5,7 +5,9 @@ with the linear family forced. Both are installed into one virtual environment (
 names differ), so scikit-learn, pandas and matplotlib are installed once. Copies of the defaults
 project then train on tables they have never seen, changed only as their README's "Use your own
 data" says: a synthetic table of our own, and Palmer penguins (the CSV inside the
-`palmerpenguins` package, read offline once installed), the issue's multiclass goal.
+`palmerpenguins` package, read offline once installed), the issue's multiclass goal. The default
+run also carries issue 14's case study: every family and the baseline with 95% intervals, plain
+logistic regression beside the kept family, the EDA and the worst rows, MLflow and `tune`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from .casestudy import check_case_study
 from .projects import generate_and_install, latest_metrics, run
 from .showcase import check_demo, check_serve, check_space
 
@@ -81,9 +84,20 @@ def test_generated_project_tests_trains_evaluates_predicts_reports_and_shows_its
     assert readme != before and "No run yet" not in readme
     primary = "roc_auc" if target == "diagnosis" else "r2"
     assert f"| **{primary}** |" in readme
-    # Every family has a column beside the baseline: the kept one, the reference, the other.
-    header = next(line for line in readme.splitlines() if line.startswith("| Metric |"))
-    assert header.count("|") == 6 and "(baseline)" in header and "(reference)" in header, header
+    # One row per family, each named once (regression with model=linear once showed two
+    # identical columns), then the baseline; every score with its interval.
+    metrics = latest_metrics(project)
+    names = [row.split(" | ")[0].removeprefix("| ") for row in results_rows(readme)]
+    families = [metrics["model"], metrics["reference"], *metrics["alternatives"]]
+    assert names == [
+        f"{metrics['model']['name']} (kept)",
+        *[entry["name"] for entry in families[1:]],
+        f"{metrics['baseline']['name']} (baseline)",
+    ], names
+    assert len({entry["name"] for entry in families}) == 3
+    spans = len(metrics["model"]["intervals"])  # every test metric: 4 classifying, 3 regressing
+    assert spans >= 3 and all(row.count(" [") == spans for row in results_rows(readme)), readme
+    assert "| CSV line |" in section(readme, "errors") and "**Target** `" in section(readme, "eda")
     # On the shipped table, report rewrites the data paragraph into the text it was rendered with.
     assert data_paragraph(readme) == data_paragraph(before)
     assert data_paragraph(readme).startswith("\n**Data**: ") and f"`data/{csv}`" in readme
@@ -111,6 +125,17 @@ def test_generated_project_tests_trains_evaluates_predicts_reports_and_shows_its
         assert 5 < answer["prediction"] < 50, answer
 
 
+def results_rows(readme: str) -> list[str]:
+    """The rows of the README's results table (its header and rule left out)."""
+    results = readme.split("<!-- results:start -->")[1].split("<!-- results:end -->")[0]
+    return [line for line in results.splitlines() if line.startswith("| ")][2:]
+
+
+def section(text: str, name: str) -> str:
+    """What a document holds between `<!-- name:start -->` and `<!-- name:end -->`."""
+    return text.split(f"<!-- {name}:start -->")[1].split(f"<!-- {name}:end -->")[0]
+
+
 def data_paragraph(text: str) -> str:
     """What a README or model card holds between its data markers (report rewrites it)."""
     return text.split("<!-- data:start -->")[1].split("<!-- data:end -->")[0]
@@ -123,7 +148,7 @@ def assert_best_family_by_cross_validation(metrics: dict) -> None:
     scores = {family: entry["metrics"][key] for family, entry in metrics["candidates"].items()}
     assert set(scores) == {"gradient_boosting", "random_forest", "linear"}
     best = max(scores, key=scores.get)
-    margin = metrics["candidates"][best]["metrics"][f"{key}_std"] / 5**0.5
+    margin = metrics["candidates"][best]["cv_std"] / 5**0.5
     expected = "linear" if scores["linear"] >= scores[best] - margin else best
     assert metrics["model_family"] == expected, (scores, metrics["model_selection"])
     assert metrics["model"] == metrics["candidates"][expected]
@@ -131,6 +156,14 @@ def assert_best_family_by_cross_validation(metrics: dict) -> None:
     assert sorted(entry["name"] for entry in others) == sorted(
         entry["name"] for family, entry in metrics["candidates"].items() if family != metrics["model_family"]
     )
+    # The reference: the plain linear model, unless it is the kept one (then the runner-up).
+    reference = (
+        "linear"
+        if expected != "linear"
+        else max((family for family in scores if family != "linear"), key=scores.get)
+    )
+    assert metrics["reference"] == metrics["candidates"][reference]
+    assert metrics["comparison"]["other"] == metrics["reference"]["name"]
 
 
 @pytest.mark.e2e
@@ -147,6 +180,30 @@ def test_default_profile_reaches_the_classification_target(
     roc_auc = metrics["model"]["metrics"]["roc_auc"]
     assert roc_auc >= 0.99, roc_auc
     assert roc_auc > metrics["baseline"]["metrics"]["roc_auc"]
+
+    # Issue 14: the case study, on the default run; tune on the smoke profile, to stay fast.
+    run([python, "-m", "my_ml_project", "report"], cwd=project)
+    check_case_study(python, project, "my_ml_project", ["--config", "configs/smoke.yaml"])
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    # Plain logistic regression is in the table and in the reading, beside the kept family.
+    names = [row.split(" | ")[0].removeprefix("| ") for row in results_rows(readme)]
+    assert "Logistic regression" in " ".join(names), names
+    reading = next(line for line in section(readme, "results").splitlines() if "**Reading**" in line)
+    assert "Logistic regression" in reading or metrics["model_family"] == "linear", reading
+    comparison = metrics["comparison"]
+    assert comparison["interval"][0] <= comparison["difference"] <= comparison["interval"][1]
+    # The data section: the run's EDA summary and figures; the error analysis: the worst rows.
+    eda = section(readme, "eda")
+    assert "**Target** `diagnosis`: benign" in eda and "eda_columns.png" in eda, eda
+    errors = section(readme, "errors")
+    mistakes = metrics["error_analysis"]["mistakes"]
+    assert f"misclassifies {mistakes} of 114 held-out rows" in errors, errors
+    assert errors.count("\n| ") == 1 + 1 + 5 and "the columns the model relies on most" in errors, errors
+    for line in [row["csv_line"] for row in metrics["error_analysis"]["worst"]]:
+        assert f"| {line} | " in errors, line
+    notes = (project / "docs" / "interview-notes.md").read_text(encoding="utf-8")
+    assert f"Kept {metrics['model']['name'].lower()}" in notes
+    assert "Mann-Whitney" in notes or "gradient of the loss" in notes  # how_it_works partial
 
 
 @pytest.mark.e2e

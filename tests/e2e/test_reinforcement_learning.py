@@ -1,5 +1,7 @@
 """End to end: the reinforcement-learning template, PPO and DQN, from render to report and
-showcase (served over HTTP, its demo played in headless Chromium, a Space run from a clean venv).
+showcase (served over HTTP, its demo played in headless Chromium, a Space run from a clean venv),
+and the case study: both algorithms and the random policy over 3 seeds with t-intervals, the
+paired comparison, MLflow tracking, `tune`, the write-up and the EDA notebook.
 
 PPO and DQN on CartPole-v1 run their own tests and every verb; PPO on Pendulum-v1 (continuous
 actions) trains its smoke profile and runs every verb. All three projects are installed into one
@@ -13,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from .projects import generate_and_install, run
+from .casestudy import check_case_study
+from .projects import generate_and_install, latest_metrics, run
 from .showcase import check_demo, check_serve, check_space
 
 TEMPLATE = "reinforcement-learning"
@@ -42,9 +45,10 @@ def test_generated_project_tests_trains_evaluates_predicts_reports_and_shows_its
 ) -> None:
     project, python = projects[algorithm]
     package = f"rl_{algorithm}"
-    assert (project / "src" / package / f"{algorithm}.py").is_file()
+    # Both algorithms ship on a discrete environment: the other one is the comparison row.
+    for name in ALGORITHMS:
+        assert (project / "src" / package / f"{name}.py").is_file(), name
     other = next(name for name in ALGORITHMS if name != algorithm)
-    assert not (project / "src" / package / f"{other}.py").exists()
 
     run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project)
     out = run([python, "-m", package, "train", "--config", "configs/smoke.yaml"], cwd=project)
@@ -59,11 +63,31 @@ def test_generated_project_tests_trains_evaluates_predicts_reports_and_shows_its
     assert out.count("episode ") == 2
     assert (project / "runs" / "episode.gif").read_bytes()[:6] == b"GIF89a"
 
+    # The results: the algorithm and the other one over the same 3 seeds, and the random policy.
+    metrics = latest_metrics(project)
+    assert metrics["model"]["name"] == algorithm.upper()
+    assert metrics["reference"]["name"] == other.upper()
+    assert metrics["baseline"]["name"] == "Random policy"
+    assert metrics["interval_method"].startswith("t-interval over 3 training seeds")
+    assert metrics["comparison"]["other"] == metrics["reference"]["name"]
+    for key in ("model", "reference"):
+        assert len(metrics[key]["seeds"]) == 3 and "val_return" in metrics[key]["intervals"]
+    assert metrics["model"]["metrics"]["mean_return"] > metrics["baseline"]["metrics"]["mean_return"]
+    errors = metrics["error_analysis"]
+    assert "test return by seed" in errors["summary"] and errors["worst_episodes"]
+    first_evaluation = set(metrics["history"][0])  # every seed evaluates at the first step
+    assert {"eval_return_seed0", "eval_return_seed1", "eval_return_seed2"} <= first_evaluation
+
     run([python, "-m", package, "report"], cwd=project)
     readme = (project / "README.md").read_text(encoding="utf-8")
-    assert "| **mean_return** |" in readme and "Random policy" in readme
+    assert "mean_return" in readme and "Random policy" in readme
+    assert f"| {other.upper()} |" in readme  # the comparison row of the results table
     assert "![Trained agent](reports/figures/agent.gif)" in readme
     assert (project / "reports" / "figures" / "episode_returns.png").is_file()
+    if algorithm == "ppo":  # The whole case study once: sections, MLflow, tune, the notebook.
+        check_case_study(python, project, package, tune_args=["--config", "configs/smoke.yaml"])
+        tuned = (project / "configs" / "tuned.yaml").read_text(encoding="utf-8")
+        assert "ppo:" in tuned and "learning_rate" in tuned
 
     # The showcase: the API acts on an observation and names a short one; the demo plays an
     # episode in the browser.
@@ -90,6 +114,11 @@ def test_ppo_trains_on_continuous_actions_and_every_verb_works(
     out = run([python, "-m", "rl_pendulum", "train", "--config", "configs/smoke.yaml"], cwd=project)
     assert "1 continuous action dimensions" in out and "run folder runs/" in out
     assert "target not reached: raise total_steps" in out  # a smoke budget does not swing it up
+    # No DQN for continuous actions: the alternative is PPO with its untuned defaults.
+    metrics = latest_metrics(project)
+    assert metrics["reference"]["name"] == "PPO, untuned"
+    assert metrics["comparison"]["other"] == "PPO, untuned"
+    assert not (project / "src" / "rl_pendulum" / "dqn.py").exists()
 
     out = run([python, "-m", "rl_pendulum", "evaluate", "--episodes", "3"], cwd=project)
     assert "random policy" in out

@@ -32,12 +32,17 @@ def load_config(  # noqa: UP047 - PEP 695 generics would not run on Python 3.10 
         key, sep, value = override.partition("=")
         if not sep or not key:
             raise ConfigError(f"override {override!r} must look like key=value")
-        *parents, leaf = key.split(".")
-        node = raw
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = yaml.safe_load(value)
+        set_key(raw, key, yaml.safe_load(value))
     return from_dict(cls, raw)
+
+
+def set_key(raw: dict[str, Any], key: str, value: Any) -> None:
+    """Set a dotted key (`model.lr`) in a nested dict, making the sections it needs."""
+    *parents, leaf = key.split(".")
+    node = raw
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[leaf] = value
 
 
 def from_dict(  # noqa: UP047 - as load_config

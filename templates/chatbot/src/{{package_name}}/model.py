@@ -49,6 +49,17 @@ def centroids(embeddings: np.ndarray, targets: np.ndarray, n_intents: int) -> np
     return sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
 
 
+def nearest_centroid(
+    embeddings: np.ndarray, centroids: np.ndarray, labels: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """No trained head: the intent whose centroid is the most similar, and that similarity.
+
+    An alternative the report compares with: what the head adds over the embeddings alone.
+    """
+    similarity = embeddings @ centroids.T
+    return np.asarray(labels, dtype=object)[similarity.argmax(axis=1)], similarity.max(axis=1)
+
+
 @dataclass
 class IntentModel:
     """What `train` saves: the head, its intents, their centroids, the threshold, the encoder."""

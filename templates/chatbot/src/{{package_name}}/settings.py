@@ -85,6 +85,8 @@ class Config:
     seed: int = 0
     threads: int = 0  # CPU threads; 0 = every CPU this process may use
     device: str = "auto"  # auto picks CUDA, then Apple MPS, then the CPU
+    # MLflow store; any tracking URI; "" turns tracking off
+    tracking_uri: str = "sqlite:///mlflow.db"
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 import torch.distributed as dist
 import torch.nn.functional as F
@@ -27,7 +28,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 
-from . import baseline, plots
+from . import baseline, eda, errors, plots
 from .config import load_config, save_config
 from .data import (
     DataConfig,
@@ -38,7 +39,7 @@ from .data import (
     load_splits,
 )
 from .distributed import Context, autocast, cleanup, finish, mean_across_processes, setup
-from .evaluate import EVAL_BATCH, predict_proba, scores
+from .evaluate import EVAL_BATCH, paired_difference, predict_proba, scored_row
 from .model import (
     ModelConfig,
     build_model,
@@ -48,8 +49,9 @@ from .model import (
     save_checkpoint,
 )
 from .prepare_data import prepare
-from .runs import hardware, new_run_dir, write_metrics
+from .runs import RUNS_DIR, hardware, new_run_dir, write_metrics
 from .runtime import available_cpus, seed_everything, set_threads
+from .tracking import log_run
 
 MODEL_NAMES = {"cnn": "Compact CNN", "resnet18": "ResNet-18"}
 EXAMPLES = 10  # test images (one per class) that the run keeps for the demo and the API
@@ -70,6 +72,8 @@ class TrainConfig:
     patience: float = 0.25  # stop after this share of epochs without a better score; 0 = never
     amp: bool = True  # mixed precision on GPUs; the CPU always trains in float32
     workers: int = 0  # DataLoader processes per training process; 0 = load in the training loop
+    # MLflow store; any tracking URI; "" turns tracking off
+    tracking_uri: str = "sqlite:///mlflow.db"
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
 
@@ -107,7 +111,11 @@ def main_decides(flag: bool, context: Context) -> bool:
 
 
 def train(
-    config: TrainConfig, context: Context, config_path: str, resume: Path | None = None
+    config: TrainConfig,
+    context: Context,
+    config_path: str,
+    resume: Path | None = None,
+    runs_dir: Path = RUNS_DIR,
 ) -> Path | None:
     """Train, keep the best checkpoint, and write the run folder (rank 0: returns its path)."""
     # Data: rank 0 writes the default dataset if it is missing while the others wait.
@@ -188,7 +196,7 @@ def train(
         scaler.load_state_dict(last["scaler"])
         state = last["state"]
         torch.set_rng_state(last["rng"])
-    run_dir = resume or (new_run_dir() if context.is_main else None)
+    run_dir = resume or (new_run_dir(runs_dir) if context.is_main else None)
     if context.is_main:
         save_config(config, run_dir / "config.yaml")  # on resume: with any new --set values
         print(
@@ -301,38 +309,62 @@ def write_results(
     splits: Splits,
     state: dict[str, Any],
 ) -> None:
-    """Score the best checkpoint and the baseline on the test images; write plots and metrics."""
+    """Score the best checkpoint and the compared models on the test images, each with a 95%
+    bootstrap interval; write the plots, the data summary, the error analysis and metrics."""
     model, checkpoint = load_model(run_dir / "best.pt")
     size, channels = config.data.image_size, config.data.channels
     test_set = ImageFolderDataset(
         splits.test, size, channels, checkpoint["mean"], checkpoint["std"]
     )
     test_loader = DataLoader(test_set, batch_size=EVAL_BATCH, num_workers=config.workers)
-    probabilities, labels, test_loss = predict_proba(
+    probabilities, labels, _ = predict_proba(
         model.to(context.device), test_loader, context.device, config.amp
     )
-    predictions = probabilities.argmax(axis=1)
-    baseline_scores = baseline.logistic_regression(
-        splits.train, splits.test, size, channels, config.seed
+    seed = config.seed
+    row = scored_row(
+        MODEL_NAMES[config.model.name], labels, probabilities, checkpoint["val_accuracy"], seed
     )
+    # The same pixels without convolutions: fitted on train/, scored on val/ and test/.
+    val_labels = np.array([label for _, label in splits.val])
+    compared = baseline.fit_and_predict(
+        splits.train, [splits.val, splits.test], size, channels, len(splits.classes), seed
+    )
+    rows = {
+        name: scored_row(name, labels, test, float((val.argmax(1) == val_labels).mean()), seed)
+        for name, (val, test) in compared.items()
+    }
+    # The strongest alternative is the one that does best on validation, never on test.
+    pixel_models = sorted(
+        (name for name in rows if name != baseline.MAJORITY),
+        key=lambda name: -rows[name]["metrics"]["val_accuracy"],
+    )
+    strongest = pixel_models[0]
+    difference, interval = paired_difference(labels, probabilities, compared[strongest][1], seed)
+
     plots.learning_curves(state["history"], run_dir / "learning_curves.png")
-    plots.confusion_matrix(labels, predictions, splits.classes, run_dir / "confusion_matrix.png")
-    plots.misclassified(
-        splits.test, probabilities, splits.classes, size, channels, run_dir / "misclassified.png"
+    plots.confusion_matrix(
+        labels, probabilities.argmax(axis=1), splits.classes, run_dir / "confusion_matrix.png"
     )
     save_examples(splits, size, channels, run_dir / "examples")
+    others = {name: compared[name][1] for name in pixel_models}
     metrics = {
         "run": run_dir.as_posix(),
         "config": config_path,
-        "seed": config.seed,
+        "seed": seed,
         "train_seconds": round(state["train_seconds"], 2),
         "primary_metric": "accuracy",
         "higher_is_better": True,
-        "model": {
-            "name": MODEL_NAMES[config.model.name],
-            "metrics": {**scores(labels, predictions), "loss": test_loss},
+        "model": row,
+        "reference": rows[strongest],
+        "alternatives": [rows[name] for name in pixel_models[1:]],
+        "baseline": rows[baseline.MAJORITY],
+        "interval_method": f"bootstrap over the {len(labels):,} test images, 1,000 resamples",
+        "comparison": {
+            "other": strongest,
+            "metric": "accuracy",
+            "difference": round(difference, 4),
+            "interval": interval,
         },
-        "baseline": {"name": baseline.NAME, "metrics": baseline_scores},
         "dataset": {
             "name": config.data.root,
             "train_size": len(splits.train),
@@ -344,23 +376,34 @@ def write_results(
         "processes": context.world_size,
         "epochs": state["epoch"],
         "best_epoch": checkpoint["epoch"],
+        "history": [
+            {"step": entry["epoch"], **{k: v for k, v in entry.items() if k != "epoch"}}
+            for entry in state["history"]
+        ],
         "plots": {
             "Learning curves": "learning_curves.png",
             "Confusion matrix": "confusion_matrix.png",
-            "Misclassified test images": "misclassified.png",
         },
+        "eda": eda.describe(splits, size, channels, run_dir),
+        "error_analysis": errors.analyse(
+            splits.test, probabilities, splits.classes, others, size, channels, run_dir
+        ),
     }
-    accuracy = metrics["model"]["metrics"]["accuracy"]
-    baseline_accuracy = baseline_scores["accuracy"]
-    if accuracy <= baseline_accuracy:  # said at the end of train and in the report
+    accuracy = row["metrics"]["accuracy"]
+    other_accuracy = rows[strongest]["metrics"]["accuracy"]
+    if accuracy <= other_accuracy:  # said at the end of train and in the report
         metrics["warnings"] = [
-            f"the model ({accuracy:.4f}) does not beat the baseline ({baseline_accuracy:.4f}): "
-            f"read the learning curves, then try more epochs (this run trained {state['epoch']}), "
-            "a wider model (model.width) or augmentation that suits your images (data.augment)"
+            f"the model ({accuracy:.4f}) does not beat {strongest} ({other_accuracy:.4f}), "
+            "which sees the same pixels without convolutions: read the learning curves, then "
+            f"try more epochs (this run trained {state['epoch']}), a wider model (model.width) "
+            "or augmentation that suits your images (data.augment)"
         ]
     write_metrics(run_dir, metrics)
+    low, high = row["intervals"]["accuracy"]
     print(
-        f"test accuracy {accuracy:.4f} (baseline {baseline_accuracy:.4f}), "
+        f"test accuracy {accuracy:.4f} (95% interval {low:.4f} to {high:.4f}); "
+        f"{strongest} {other_accuracy:.4f}, {baseline.MAJORITY.lower()} "
+        f"{rows[baseline.MAJORITY]['metrics']['accuracy']:.4f}; "
         f"{metrics['train_seconds']} s of training"
     )
     for warning in metrics.get("warnings", []):
@@ -388,6 +431,9 @@ def main(argv: list[str] | None = None) -> int:
         metavar="RUN_DIR",
         help="continue this run from its last.pt, with its config.yaml",
     )
+    parser.add_argument(
+        "--runs-dir", type=Path, default=RUNS_DIR, help="where the run folder goes (runs/)"
+    )
     args = parser.parse_args(argv)
     config_path = args.resume / "config.yaml" if args.resume else args.config
     config = load_config(TrainConfig, config_path, args.overrides)
@@ -403,11 +449,12 @@ def main(argv: list[str] | None = None) -> int:
     seed_everything(config.seed)
     context = setup(config.device)
     try:
-        run_dir = train(config, context, config_path.as_posix(), args.resume)
+        run_dir = train(config, context, config_path.as_posix(), args.resume, args.runs_dir)
     except BaseException:
         cleanup(context)
         raise
     if context.is_main:
+        log_run(run_dir)  # MLflow: params, metrics, artifacts (tracking_uri "" turns it off)
         print(f"run folder: {run_dir}")
     finish(context)  # under torchrun: every process leaves together, then exits at once
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -44,6 +45,31 @@ def plot_returns(
     ax.set_xlabel("environment steps")
     ax.set_ylabel("episode return")
     ax.set_title("Episode returns")
+    ax.legend(loc="best", fontsize="small")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def plot_seeds(curves: dict[str, list[Any]], target: float | None, path: Path) -> Path:
+    """Each seed's evaluation returns against environment steps, one colour per algorithm.
+
+    `curves` maps a row name to its seeds' results (anything with `.seed` and `.evaluations`).
+    The spread between lines of one colour is what the results' interval measures.
+    """
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for colour, (name, results) in zip(("tab:orange", "tab:purple"), curves.items(), strict=False):
+        for index, result in enumerate(results):
+            steps = [e["step"] for e in result.evaluations]
+            returns = [e["mean_return"] for e in result.evaluations]
+            label = name if index == 0 else None
+            ax.plot(steps, returns, "o-", color=colour, alpha=0.7, markersize=3, label=label)
+    if target is not None:
+        ax.axhline(target, color="tab:green", linestyle="--", label=f"target {target:g}")
+    ax.set_xlabel("environment steps")
+    ax.set_ylabel("evaluation return")
+    ax.set_title("Evaluation return, one line per training seed")
     ax.legend(loc="best", fontsize="small")
     fig.tight_layout()
     fig.savefig(path, dpi=120)

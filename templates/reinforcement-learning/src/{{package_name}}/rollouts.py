@@ -42,10 +42,10 @@ def random_policy(action_space: gym.Space, seed: int) -> Policy:
     return policy
 
 
-def evaluate_policy(
-    policy: Policy, env_id: str, episodes: int, seed: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Returns and lengths of `episodes` episodes played side by side from `seed`.
+def play_episodes(policy: Policy, env_id: str, episodes: int, seed: int) -> dict[str, np.ndarray]:
+    """Play `episodes` episodes side by side from `seed`: each one's return, length, whether the
+    environment ended it (rather than the time limit) and its last observation, and every
+    observation seen.
 
     The same policy and seed always give the same numbers. Environments with
     their own NumPy-vectorised implementation (CartPole, Acrobot, ...) use it:
@@ -53,16 +53,38 @@ def evaluate_policy(
     """
     envs = gym.make_vec(env_id, num_envs=episodes, vectorization_mode=None)
     observations, _ = envs.reset(seed=seed)
+    seen = [observations]
     returns, lengths = np.zeros(episodes), np.zeros(episodes, dtype=np.int64)
+    terminated_at = np.zeros(episodes, dtype=bool)
+    final = observations.copy()
     running = np.ones(episodes, dtype=bool)
     while running.any():
         observations, rewards, terminated, truncated, _ = envs.step(policy(observations))
         returns += np.where(running, rewards, 0.0)
         lengths += running
+        seen.append(observations[running])
+        ended = running & (terminated | truncated)
+        # The vector environment resets on the step after this one: `observations` is the last.
+        final[ended] = observations[ended]
+        terminated_at |= ended & terminated
         # Later steps of a finished copy belong to its next episode: not counted.
-        running &= ~(terminated | truncated)
+        running &= ~ended
     envs.close()
-    return returns, lengths
+    return {
+        "returns": returns,
+        "lengths": lengths,
+        "terminated": terminated_at,
+        "final": final,
+        "observations": np.concatenate(seen),
+    }
+
+
+def evaluate_policy(
+    policy: Policy, env_id: str, episodes: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Returns and lengths of `episodes` episodes played side by side from `seed`."""
+    played = play_episodes(policy, env_id, episodes, seed)
+    return played["returns"], played["lengths"]
 
 
 @dataclass
