@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -288,8 +289,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run", type=Path, help="run folder (default: the latest finished run)")
     parser.add_argument("--runs-dir", type=Path, default=RUNS_DIR)
     args = parser.parse_args(argv)
-    run_dir = args.run or latest_run(args.runs_dir)
-    waiting = write_report(run_dir)
+    try:
+        run_dir = args.run or latest_run(args.runs_dir)
+        waiting = write_report(run_dir)
+    except (FileNotFoundError, ValueError) as error:  # no run yet, a file or markers gone
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     print(f"README.md, MODEL_CARD.md and docs/ updated from {run_dir}")
     for name, headings in waiting.items():
         print(f"{name}: waiting for your words in {', '.join(headings)}")

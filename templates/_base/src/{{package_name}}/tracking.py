@@ -39,34 +39,51 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
-def log_run(run_dir: Path, tags: dict[str, str] | None = None) -> str | None:
-    """Log the run in `run_dir` (config, metrics, per-step history, every file); return its id."""
+def log_run(run_dir: Path) -> str | None:
+    """Log the run in `run_dir` (config, metrics, per-step history, every file); return its id.
+
+    None when tracking is off, or when the store fails (down, misspelt): a warning says so, and
+    the run folder is complete either way.
+    """
     config = yaml.safe_load((run_dir / "config.yaml").read_text(encoding="utf-8"))
     metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
     if not config.get("tracking_uri"):
         return None
     import mlflow  # here, not at the top: its import takes a second that other verbs don't need
 
-    mlflow.set_tracking_uri(config["tracking_uri"])
-    mlflow.set_experiment(__package__)
-    nested = mlflow.active_run() is not None  # a trial of `tune`, under the study's run
-    with mlflow.start_run(run_name=run_dir.name, nested=nested) as run:
-        mlflow.set_tags({"run_folder": run_dir.as_posix(), **(tags or {})})
-        mlflow.log_params({key: str(value)[:6000] for key, value in flatten(config).items()})
-        model = metrics["model"]
-        scores = dict(model["metrics"])
-        for name, (low, high) in model.get("intervals", {}).items():
-            scores |= {f"{name}_ci_low": low, f"{name}_ci_high": high}
-        others = [metrics["baseline"], metrics.get("reference"), *metrics.get("alternatives", [])]
-        for row in filter(None, others):
-            scores |= {f"{slug(row['name'])}.{name}": v for name, v in row["metrics"].items()}
-        numbers = {name: v for name, v in scores.items() if isinstance(v, int | float)}
-        mlflow.log_metrics({name: float(value) for name, value in numbers.items()})
-        for entry in metrics.get("history", []):
-            values = {name: float(v) for name, v in entry.items() if name != "step"}
-            mlflow.log_metrics(values, step=int(entry["step"]))
-        mlflow.log_artifacts(str(run_dir))
-        return run.info.run_id
+    try:
+        mlflow.set_tracking_uri(config["tracking_uri"])
+        mlflow.set_experiment(__package__)
+        nested = mlflow.active_run() is not None  # a trial of `tune`, under the study's run
+        with mlflow.start_run(run_name=run_dir.name, nested=nested) as run:
+            mlflow.set_tag("run_folder", run_dir.as_posix())
+            mlflow.log_params({key: str(value)[:6000] for key, value in flatten(config).items()})
+            mlflow.log_metrics(scores(metrics))
+            for entry in metrics.get("history", []):
+                values = {name: float(v) for name, v in entry.items() if name != "step"}
+                mlflow.log_metrics(values, step=int(entry["step"]))
+            mlflow.log_artifacts(str(run_dir))
+            return run.info.run_id
+    except Exception as error:  # whatever the store raised, the finished run stays finished
+        print(f"warning: not logged to MLflow: {one_line(error)}", file=sys.stderr)
+        return None
+
+
+def scores(metrics: dict[str, Any]) -> dict[str, float]:
+    """The kept model's metrics and interval ends, and every other row's as `<row>.<metric>`."""
+    model = metrics["model"]
+    found = dict(model["metrics"])
+    for name, (low, high) in model.get("intervals", {}).items():
+        found |= {f"{name}_ci_low": low, f"{name}_ci_high": high}
+    others = [metrics["baseline"], metrics.get("reference"), *metrics.get("alternatives", [])]
+    for row in filter(None, others):
+        found |= {f"{slug(row['name'])}.{name}": v for name, v in row["metrics"].items()}
+    return {name: float(v) for name, v in found.items() if isinstance(v, int | float)}
+
+
+def one_line(error: Exception) -> str:
+    """An exception as one line: its first line, or its type when it has no message."""
+    return next(iter(str(error).strip().splitlines()), type(error).__name__)
 
 
 def main(argv: list[str] | None = None) -> int:

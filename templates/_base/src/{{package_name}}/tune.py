@@ -18,6 +18,7 @@ import argparse
 import contextlib
 import copy
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import optuna
@@ -26,7 +27,7 @@ import yaml
 from . import train, tuning
 from .config import set_key
 from .runs import RUNS_DIR, latest_run, read_metrics
-from .tracking import DEFAULT_URI
+from .tracking import DEFAULT_URI, one_line
 
 TUNED = Path("configs") / "tuned.yaml"
 
@@ -118,16 +119,23 @@ def main(argv: list[str] | None = None) -> int:
 
 
 @contextlib.contextmanager
-def parent_run(uri: str, study: str):
-    """An MLflow run for the study, under which every trial's run is nested ("" = no tracking)."""
+def parent_run(uri: str, study: str) -> Iterator[None]:
+    """An MLflow run for the study, under which every trial's run is nested ("" = no tracking;
+    a store that fails only loses the nesting: each trial's log_run warns on its own)."""
     if not uri:
         yield
         return
     import mlflow
 
-    mlflow.set_tracking_uri(uri)
-    mlflow.set_experiment(__package__)
-    with mlflow.start_run(run_name=f"tune {study}"):
+    try:
+        mlflow.set_tracking_uri(uri)
+        mlflow.set_experiment(__package__)
+        run = mlflow.start_run(run_name=f"tune {study}")
+    except Exception as error:  # whatever the store raised: tune on without it
+        print(f"warning: no MLflow run for the study: {one_line(error)}", file=sys.stderr)
+        yield
+        return
+    with run:
         yield
 
 
