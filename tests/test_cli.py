@@ -143,3 +143,26 @@ def test_ctrl_c_or_ctrl_d_at_a_prompt_is_one_line_and_exit_130(key, name, git_en
     [line] = [line for line in text.splitlines() if "interrupted" in line]
     assert line.startswith("interrupted: nothing was written"), text  # (a remedy may follow)
     assert sorted(p.name for p in tmp_path.iterdir()) == [], "nothing may be written"
+
+
+def test_a_signal_python_wrapped_while_a_module_imported_is_still_one_line_and_exit_130(
+    monkeypatch, capsys
+) -> None:
+    """A SIGTERM that lands in a class's `__set_name__` (a dataclass field, as a module imports)
+    reaches the command as the RuntimeError Python 3.11 wraps it in, not as the interrupt."""
+    from mlscaffold import catalog, cli
+    from mlscaffold.guard import Interrupt
+
+    class Field:
+        def __set_name__(self, owner: type, name: str) -> None:
+            raise Interrupt("SIGTERM")  # what guard's handler raises mid-import
+
+    def import_a_module() -> list:
+        type("Transaction", (), {"merge_files": Field()})
+        return []
+
+    monkeypatch.setattr(catalog, "builtin_templates", import_a_module)
+    assert cli.run(["list"]) == 130
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.strip().startswith("interrupted"), err

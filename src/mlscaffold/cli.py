@@ -371,6 +371,15 @@ class CarriedInterrupt(Exception):
         self.interrupt = interrupt
 
 
+def _interrupt_behind(error: BaseException) -> BaseException | None:
+    """The Ctrl-C or signal an error was raised from, if any: Python 3.11 wraps one that lands in
+    a class's `__set_name__` while a module imports in a RuntimeError."""
+    cause: BaseException | None = error
+    while cause is not None and not isinstance(cause, KeyboardInterrupt):
+        cause = cause.__cause__
+    return cause
+
+
 def _carrying_interrupts(command: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(command)  # typer reads the parameters through the wrapper
     def run_command(*args: Any, **kwargs: Any) -> Any:
@@ -378,6 +387,11 @@ def _carrying_interrupts(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(*args, **kwargs)
         except (KeyboardInterrupt, EOFError) as interrupt:
             raise CarriedInterrupt(interrupt) from interrupt
+        except Exception as error:
+            interrupt = _interrupt_behind(error)
+            if interrupt is None:
+                raise
+            raise CarriedInterrupt(interrupt) from error
 
     return run_command
 
