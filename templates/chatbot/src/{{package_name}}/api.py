@@ -4,8 +4,9 @@
       -d '{"text": "What are you?"}'
 
 The answer says what the bot recognised (intent, confidence) and what it replies, with where
-the reply came from. The models that check the request and describe the answer are built from
-the run (its intents, its threshold, examples from its data), so /docs shows this bot's schema.
+the reply came from and, for an answer from the documents, the passages it cites. The models
+that check the request and describe the answer are built from the run (its intents, its
+threshold, examples from its data), so /docs shows this bot's schema.
 The API keeps no conversation: each request is one message on its own.
 """
 
@@ -19,7 +20,7 @@ from .bot import Chatbot
 from .runs import read_metrics
 
 MAX_CHARACTERS = 2000  # the encoder reads only the first `model.max_tokens` tokens anyway
-SOURCES = Literal["knowledge base", "intent", "fallback", "generated"]
+SOURCES = Literal["knowledge base", "intent", "documents", "fallback"]
 
 
 def create_router(run_dir: Path) -> APIRouter:
@@ -55,6 +56,10 @@ def create_router(run_dir: Path) -> APIRouter:
         in_scope=(bool, Field(description="Whether the confidence clears the threshold.")),
         reply=(str, Field(description="The bot's answer.")),
         source=(SOURCES, Field(description="Where the answer came from.")),
+        sources=(
+            list[str],
+            Field(description="The passages a documents answer cites, as [n] and their source."),
+        ),
     )
 
     router = APIRouter()
@@ -70,6 +75,7 @@ def create_router(run_dir: Path) -> APIRouter:
             in_scope=reply.prediction.in_scope,
             reply=reply.text,
             source=reply.source,
+            sources=reply.sources,
         )
 
     return router

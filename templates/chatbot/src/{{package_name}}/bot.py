@@ -1,14 +1,16 @@
-"""The chatbot: classify the message, look it up in the knowledge base, answer.
+"""The chatbot: route the message, then answer it from the right place.
 
-One message goes through three steps, in this order:
+The intent classifier is the router. One message goes through these steps, in order:
 
-1. The nearest knowledge-base question: if it is close enough (`bot.kb_min_similarity`),
-   its stored answer is the reply, in scope or not.
-2. Else, when the classifier's confidence clears the threshold chosen on validation data,
-   one of the intent's replies from the responses file.
-3. Else the fallback: the message is out of scope.
+1. The nearest knowledge-base question (about the bot itself): if it is close enough
+   (`bot.kb_min_similarity`), its stored answer is the reply.
+2. Small talk: when the classifier is confident (its threshold was chosen on validation
+   data) of an intent other than `bot.documents_intent`, one of the intent's replies.
+3. Everything else, a documents question or out of scope, goes to the documents: retrieval
+   finds the passages closest to the question, and when the best one is similar enough
+   (`generation.min_similarity`), the backend answers from them, citing them. Otherwise the
+   bot says it does not know, and generates nothing.
 
-A generative backend, when configured, then rewrites that draft with the same facts.
 Every verb that classifies or answers goes through this class, so they all behave alike.
 """
 
@@ -17,12 +19,13 @@ from __future__ import annotations
 import random
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .backends import Backend, BackendError, Message, make_backend
+from .answer import Answer, Backend, ask
+from .backends import BackendError, Extractive, make_backend
 from .config import load_config
 from .data import (
     KNOWLEDGE_BASE,
@@ -34,8 +37,9 @@ from .data import (
 from .device import pick_device
 from .encoder import Encoder
 from .model import IntentModel
+from .retrieve import Index
 from .runtime import set_threads
-from .settings import BotConfig, Config
+from .settings import Config
 
 
 @dataclass
@@ -60,9 +64,9 @@ class Match:
 @dataclass
 class Reply:
     text: str
-    source: str  # "knowledge base", "intent", "fallback" or "generated"
+    source: str  # "knowledge base", "intent", "documents" or "fallback"
     prediction: Prediction
-    matches: list[Match]
+    sources: list[str] = field(default_factory=list)  # the passages a documents answer cites
 
 
 class Chatbot:
@@ -72,50 +76,63 @@ class Chatbot:
         encoder: Encoder,
         responses: dict[str, list[str]],
         knowledge_base: KnowledgeBase,
-        config: BotConfig,
-        backend: Backend,
-        oos_label: str = "oos",
-        seed: int = 0,
+        config: Config,
+        index: Index | None = None,
+        backend: Backend | None = None,
     ) -> None:
         self.model = model
         self.encoder = encoder
         self.responses = responses
         self.knowledge_base = knowledge_base
         self.config = config
+        self.index = index
         self.backend = backend
-        self.oos_label = oos_label
-        self._rng = random.Random(seed)
+        self.oos_label = config.data.oos_label
+        self._rng = random.Random(config.seed)
         self._questions: np.ndarray | None = None  # embedded on the first lookup
 
     @classmethod
     def from_run(cls, run_dir: Path, overrides: Sequence[str] = ()) -> Chatbot:
-        """The bot of a training run, from its saved config (`overrides`: `key=value` changes).
+        """The bot of a training run, from its saved config (`overrides`: `key=value` changes),
+        answering from the documents index that `ingest` (or `train`) wrote.
 
-        It answers with the replies and knowledge base that `train` copied into the run folder,
-        so the folder alone is the bot. Messages are embedded afresh, never cached on disk:
-        a server would otherwise keep a file of every message it was sent. Also applies the
-        config's CPU thread count, as every verb does before working.
+        It answers with the replies and knowledge base that `train` copied into the run folder.
+        Messages are embedded afresh, never cached on disk: a server would otherwise keep a file
+        of every message it was sent. Also applies the config's CPU thread count, as every verb
+        does before working.
         """
         config = load_config(Config, run_dir / "config.yaml", list(overrides))
         set_threads(config.threads)
         device = str(pick_device(config.device))
         model = IntentModel.load(run_dir / "model.pt", device=device)
+        index_dir = Path(config.documents.index_dir)
+        index = (
+            Index.load(index_dir, model.encoder, device)
+            if (index_dir / "meta.json").is_file()
+            else None
+        )
+        backend = (
+            make_backend(config.generation.backend, config.generation, index.encoder)
+            if index
+            else None
+        )
         return cls(
             model=model,
             encoder=Encoder(model.encoder, model.max_tokens, device),
             responses=load_responses(run_dir / RESPONSES),
             knowledge_base=load_knowledge_base(run_dir / KNOWLEDGE_BASE),
-            config=config.bot,
-            backend=make_backend(config.generation),
-            oos_label=config.data.oos_label,
-            seed=config.seed,
+            config=config,
+            index=index,
+            backend=backend,
         )
 
     def warm_up(self) -> None:
-        """Load the encoder and embed the knowledge base now rather than on the first message,
+        """Load the encoders and embed the knowledge base now rather than on the first message,
         so that a server answers its first request as fast as the others."""
         self.classify(["hello"])
         self.search("hello")
+        if self.index is not None:
+            self.index.dense_scores("hello")
 
     def classify(self, texts: list[str]) -> list[Prediction]:
         intents, confidences = self.model.predict(self.encoder.embed(texts))
@@ -132,22 +149,19 @@ class Chatbot:
             )
         return predictions
 
-    def search(self, text: str, k: int = 1) -> list[Match]:
-        """The `k` knowledge-base pairs whose questions are most similar to `text`."""
+    def search(self, text: str) -> Match | None:
+        """The knowledge-base pair whose question is most similar to `text`."""
         if not len(self.knowledge_base):
-            return []
+            return None
         if self._questions is None:
             self._questions = self.encoder.embed(self.knowledge_base.questions)
         similarity = self._questions @ self.encoder.embed([text])[0]
-        best = np.argsort(-similarity)[:k]
-        return [
-            Match(
-                self.knowledge_base.questions[i],
-                self.knowledge_base.answers[i],
-                float(similarity[i]),
-            )
-            for i in best
-        ]
+        best = int(np.argmax(similarity))
+        return Match(
+            self.knowledge_base.questions[best],
+            self.knowledge_base.answers[best],
+            float(similarity[best]),
+        )
 
     def intent_reply(self, intent: str) -> str:
         """One of the intent's replies; a neutral prompt for an intent the file lacks."""
@@ -156,21 +170,32 @@ class Chatbot:
             return f"That sounds like {intent.replace('_', ' ')}. Tell me more."
         return self._rng.choice(replies)
 
-    def reply(self, message: str, history: Sequence[Message] = ()) -> Reply:
+    def ask(self, question: str) -> Answer:
+        """The documents' answer to `question` (the index must be there), cited; when the
+        backend fails (no server, no model), the extractive answer and one line on stderr."""
+        if self.index is None or self.backend is None:
+            raise FileNotFoundError(
+                f"{self.config.documents.index_dir}: no index; run `ingest` first"
+            )
+        try:
+            return ask(self.index, question, self.backend, self.config)
+        except BackendError as error:
+            print(
+                f"{self.backend.name} backend failed, answering extractively: {error}",
+                file=sys.stderr,
+            )
+            return ask(self.index, question, Extractive(self.index.encoder), self.config)
+
+    def reply(self, message: str) -> Reply:
         prediction = self.classify([message])[0]
-        matches = self.search(message, k=max(1, self.config.kb_top_k))
-        if matches and matches[0].similarity >= self.config.kb_min_similarity:
-            text, source = matches[0].answer, "knowledge base"
-        elif prediction.in_scope:
-            text, source = self.intent_reply(prediction.intent), "intent"
-        else:
-            text, source = self.config.fallback, "fallback"
-        if self.backend.name != "retrieval":
-            knowledge = [(match.question, match.answer) for match in matches]
-            intent = prediction.intent if prediction.in_scope else None
-            try:
-                text = self.backend.generate(message, history, intent, knowledge, text)
-                source = "generated"
-            except BackendError as error:
-                print(f"generation failed, answering offline: {error}", file=sys.stderr)
-        return Reply(text=text, source=source, prediction=prediction, matches=matches)
+        match = self.search(message)
+        if match and match.similarity >= self.config.bot.kb_min_similarity:
+            return Reply(match.answer, "knowledge base", prediction)
+        if prediction.in_scope and prediction.intent != self.config.bot.documents_intent:
+            return Reply(self.intent_reply(prediction.intent), "intent", prediction)
+        if self.index is None:
+            return Reply(self.config.bot.fallback, "fallback", prediction)
+        found = self.ask(message)
+        if found.refused:
+            return Reply(found.text, "fallback", prediction)
+        return Reply(found.text, "documents", prediction, found.sources)

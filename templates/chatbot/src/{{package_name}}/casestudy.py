@@ -88,6 +88,47 @@ def decisions(metrics: dict[str, Any], config: dict[str, Any]) -> list[tuple[str
             "threshold never saw; the price is a small test set and wide intervals.",
         )
     )
+    return items + document_decisions(metrics.get("documents", {}), config)
+
+
+def document_decisions(documents: dict[str, Any], config: dict[str, Any]) -> list[tuple[str, str]]:
+    """The retrieval and answer choices, with the run's evaluation of them."""
+    if "retrieval" not in documents:
+        return []
+    retrieval, refusals = documents["retrieval"], documents["refusals"]
+    recall = {method: retrieval[method]["recall@5"] for method in ("bm25", "dense", "fused")}
+    items = [
+        (
+            "BM25 and dense retrieval, fused by reciprocal rank",
+            f"recall@5 on {retrieval['questions']} questions: BM25 {recall['bm25']:.3f}, dense "
+            f"{recall['dense']:.3f}, fused {recall['fused']:.3f}. Words find exact names "
+            "(`__slots__`), the encoder finds paraphrases; fusion needs no score calibration, "
+            "only the two rankings. The cost is two searches per question.",
+        ),
+        (
+            f'"I don\'t know" below a passage similarity of {refusals["min_similarity"]}',
+            f"it refuses {refusals['out_of_scope_refused']} of {refusals['out_of_scope']} "
+            f"out-of-scope questions and {refusals['in_scope_refused']} of "
+            f"{refusals['in_scope']} in-scope ones, before any generation: a small model never "
+            "refuses by itself.",
+        ),
+    ]
+    answers = {
+        name: row for name, row in documents.get("answers", {}).items() if "error" not in row
+    }
+    if "local" in answers and "extractive" in answers:
+        local, extractive = answers["local"], answers["extractive"]
+        items.append(
+            (
+                f"{config['generation']['backend']} as the answering backend",
+                f"SmolLM2-135M runs offline on a CPU ({local['p50_seconds']:.1f} s per answer, "
+                f"{local['tokens_per_second']:.1f} tokens/s) but its faithfulness is "
+                f"{local['faithfulness']:.2f} against {extractive['faithfulness']:.2f} for "
+                f"quoting the passages (token F1 {local['token_f1']:.3f} against "
+                f"{extractive['token_f1']:.3f}): it writes fluent answers the passages do not "
+                "always support. A larger model behind `openai` is the upgrade.",
+            )
+        )
     return items
 
 
@@ -165,6 +206,18 @@ def questions(metrics: dict[str, Any], config: dict[str, Any]) -> list[tuple[str
                 f"{counts['out_of_scope_answered']} of {counts['out_of_scope']} out-of-scope "
                 f"ones are answered anyway{mix}. TF-IDF gets "
                 f"{counts.get('only_reference_right', 0)} right that the router misses.",
+            )
+        )
+    if "retrieval" in metrics.get("documents", {}):
+        documents = metrics["documents"]
+        fused = documents["retrieval"]["fused"]
+        answers.append(
+            (
+                "How do you know the retrieval works?",
+                f"{documents['retrieval']['questions']} labelled questions, each with the phrases "
+                f"of the passages that answer it: the fused search puts one in the top 5 for "
+                f"{fused['recall@5']:.0%} of them (MRR {fused['mrr@10']:.3f}), scored for BM25 "
+                "and dense search alone too, so the fusion has to earn its place.",
             )
         )
     answers += [

